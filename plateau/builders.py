@@ -1,0 +1,111 @@
+"""Building a :class:`~plateau.model.Setup` from a few named choices.
+
+Teacher second layer (every row v_n has unit norm, so tr F = M for every mode
+and degenerate, orthogonal and random teachers have the same per-unit output
+variance):
+
+- ``degenerate``: v_n = e_0 for all n (parallel outputs; rank F = 1);
+- ``orthogonal``: v_n = e_(n mod L) (orthonormal when L >= M; for L < M the
+  teacher units share the L output axes in turn);
+- ``random``: seeded Gaussian vectors normalised to unit length.
+
+Student start: ``random`` draws J_i with i.i.d. N(0, s^2) components in N
+dimensions, ``orthogonal`` takes J_i = s sqrt(N) times orthonormal random
+directions; Q and R are then the overlaps of these finite-N vectors with
+teacher vectors B of overlap T, so R carries the O(s / sqrt N) asymmetry of a
+real network.  The second layer W is the teacher's (w_i = v_(i mod M)) when it
+is frozen (eta_w = 0), which for L = 1 is the soft committee machine; when it
+is trained, W is drawn like J (random: N(0, s^2 / L) entries; orthogonal: s
+times a semi-orthogonal K x L matrix, rescaled so that mean |w_i|^2 = s^2).
+"""
+import numpy as np
+
+from .model import Setup
+
+TEACHERS = ("degenerate", "orthogonal", "random")
+INITS = ("random", "orthogonal")
+
+
+def teacher_vectors(M, L, mode, rng):
+    """V, shape (M, L), for one of :data:`TEACHERS`."""
+    if mode == "degenerate":
+        V = np.zeros((M, L))
+        V[:, 0] = 1.0
+    elif mode == "orthogonal":
+        V = np.zeros((M, L))
+        V[np.arange(M), np.arange(M) % L] = 1.0
+    elif mode == "random":
+        V = rng.standard_normal((M, L))
+        V /= np.linalg.norm(V, axis=1, keepdims=True)
+    else:
+        raise ValueError(f"unknown teacher {mode!r}; choose one of {', '.join(TEACHERS)}")
+    return V
+
+
+def overlap_factor(T):
+    """A (M, M) matrix S with S S^T = T (symmetric square root; works for singular T)."""
+    values, vectors = np.linalg.eigh(T)
+    return vectors * np.sqrt(np.clip(values, 0.0, None))
+
+
+def student_start(K, T, init, scale, N, rng):
+    """Q (K, K) and R (K, M) of a freshly initialised student in N dimensions.
+
+    The teacher vectors are B = sqrt(N) [S, 0] with S S^T = T; by rotation
+    invariance of the student's distribution this loses no generality.
+    """
+    M = T.shape[0]
+    if N < max(K, M):
+        raise ValueError(f"N = {N} must be at least max(K, M) = {max(K, M)}")
+    if scale <= 0 or not np.isfinite(scale):
+        raise ValueError(f"init-scale must be a positive number, got {scale}")
+    if init == "random":
+        J = scale * rng.standard_normal((K, N))
+    elif init == "orthogonal":
+        directions, _ = np.linalg.qr(rng.standard_normal((N, K)))
+        J = scale * np.sqrt(N) * directions.T
+    else:
+        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+    Q = J @ J.T / N
+    R = J[:, :M] @ overlap_factor(T).T / np.sqrt(N)
+    return 0.5 * (Q + Q.T), R
+
+
+def student_second_layer(K, V, init, scale, trained, rng):
+    """W, shape (K, L): the teacher's rows when frozen, else a random or orthogonal draw."""
+    M, L = V.shape
+    if not trained:
+        return V[np.arange(K) % M].copy()
+    if init == "random":
+        return scale / np.sqrt(L) * rng.standard_normal((K, L))
+    if K <= L:
+        basis, _ = np.linalg.qr(rng.standard_normal((L, K)))
+        return scale * basis.T
+    basis, _ = np.linalg.qr(rng.standard_normal((K, L)))
+    return scale * np.sqrt(K / L) * basis
+
+
+def build_setup(K=2, M=2, L=1, activation="erf", eta=0.1, eta_w=0.0, sigma=0.0,
+                teacher="degenerate", init="random", init_scale=0.5, seed=0, N=1000, T=None):
+    """A validated Setup from named choices (see the module docstring).
+
+    All random draws come from ``numpy.random.default_rng(seed)``.
+    """
+    for name, value in (("K", K), ("M", M), ("L", L), ("N", N)):
+        if isinstance(value, bool) or int(value) != value or value < 1:
+            raise ValueError(f"{name} must be an integer >= 1, got {value}")
+    K, M, L, N = int(K), int(M), int(L), int(N)
+    if teacher not in TEACHERS:
+        raise ValueError(f"unknown teacher {teacher!r}; choose one of {', '.join(TEACHERS)}")
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+    rng = np.random.default_rng(seed)
+    T = np.eye(M) if T is None else np.asarray(T, dtype=float)
+    if T.shape != (M, M):
+        raise ValueError(f"T has shape {T.shape}, expected ({M}, {M})")
+    V = teacher_vectors(M, L, teacher, rng)
+    Q, R = student_start(K, T, init, init_scale, N, rng)
+    W = student_second_layer(K, V, init, init_scale, eta_w > 0, rng)
+    description = {"teacher": teacher, "init": init, "init_scale": init_scale, "seed": seed, "N": N}
+    return Setup(activation=activation, eta=eta, eta_w=eta_w, sigma=sigma,
+                 T=T, V=V, Q=Q, R=R, W=W, description=description)

@@ -1,0 +1,69 @@
+"""Gaussian averages for g(x) = erf(x / sqrt 2), g'(x) = sqrt(2/pi) exp(-x^2/2).
+
+All functions take the covariance matrix ``C`` (n x n) of the jointly Gaussian
+fields u and integer indices into it; indices may repeat.  The closed forms are
+those of Saad & Solla (1995), written in terms of C:
+
+    I2(a,b)     = E[g(u_a) g(u_b)]
+                = (2/pi) arcsin( C_ab / sqrt((1 + C_aa)(1 + C_bb)) )
+    I3(a,b,c)   = E[g'(u_a) u_b g(u_c)]
+                = (2/pi) (C_bc (1 + C_aa) - C_ab C_ac) / ((1 + C_aa) sqrt(L3)),
+                  L3 = (1 + C_aa)(1 + C_cc) - C_ac^2
+    I4(a,b,c,d) = E[g'(u_a) g'(u_b) g(u_c) g(u_d)]
+                = (4/pi^2) arcsin( L0 / sqrt(L1 L2) ) / sqrt(L4)
+    J2(a,b)     = E[g'(u_a) g'(u_b)] = (2/pi) / sqrt((1 + C_aa)(1 + C_bb) - C_ab^2)
+
+with L4 = (1 + C_aa)(1 + C_bb) - C_ab^2 and
+
+    L0 = L4 C_cd - C_bc C_bd (1 + C_aa) - C_ac C_ad (1 + C_bb)
+         + C_ab C_ac C_bd + C_ab C_ad C_bc
+    L1 = L4 (1 + C_cc) - C_bc^2 (1 + C_aa) - C_ac^2 (1 + C_bb) + 2 C_ab C_ac C_bc
+    L2 = L4 (1 + C_dd) - C_bd^2 (1 + C_aa) - C_ad^2 (1 + C_bb) + 2 C_ab C_ad C_bd
+"""
+import math
+
+from ._jit import jit
+
+_TWO_OVER_PI = 2.0 / math.pi
+_FOUR_OVER_PI2 = 4.0 / math.pi ** 2
+
+
+@jit
+def _safe_arcsin(x):
+    # Rounding can push a correlation a hair outside [-1, 1] (e.g. student equal to teacher).
+    if x > 1.0:
+        return 0.5 * math.pi
+    if x < -1.0:
+        return -0.5 * math.pi
+    return math.asin(x)
+
+
+@jit
+def i2(C, a, b):
+    return _TWO_OVER_PI * _safe_arcsin(C[a, b] / math.sqrt((1.0 + C[a, a]) * (1.0 + C[b, b])))
+
+
+@jit
+def i3(C, a, b, c):
+    one_aa = 1.0 + C[a, a]
+    lam3 = one_aa * (1.0 + C[c, c]) - C[a, c] * C[a, c]
+    return _TWO_OVER_PI * (C[b, c] * one_aa - C[a, b] * C[a, c]) / (one_aa * math.sqrt(lam3))
+
+
+@jit
+def i4(C, a, b, c, d):
+    one_aa = 1.0 + C[a, a]
+    one_bb = 1.0 + C[b, b]
+    lam4 = one_aa * one_bb - C[a, b] * C[a, b]
+    lam0 = (lam4 * C[c, d] - C[b, c] * C[b, d] * one_aa - C[a, c] * C[a, d] * one_bb
+            + C[a, b] * C[a, c] * C[b, d] + C[a, b] * C[a, d] * C[b, c])
+    lam1 = (lam4 * (1.0 + C[c, c]) - C[b, c] * C[b, c] * one_aa - C[a, c] * C[a, c] * one_bb
+            + 2.0 * C[a, b] * C[a, c] * C[b, c])
+    lam2 = (lam4 * (1.0 + C[d, d]) - C[b, d] * C[b, d] * one_aa - C[a, d] * C[a, d] * one_bb
+            + 2.0 * C[a, b] * C[a, d] * C[b, d])
+    return _FOUR_OVER_PI2 * _safe_arcsin(lam0 / math.sqrt(lam1 * lam2)) / math.sqrt(lam4)
+
+
+@jit
+def j2(C, a, b):
+    return _TWO_OVER_PI / math.sqrt((1.0 + C[a, a]) * (1.0 + C[b, b]) - C[a, b] * C[a, b])

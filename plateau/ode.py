@@ -1,0 +1,146 @@
+"""Integrating the order-parameter ODEs: one function, :func:`integrate`.
+
+Methods are chosen by name from :data:`METHODS`: ``'dopri5'`` (the default) is
+the Numba-compiled Dormand-Prince 5(4) loop of :mod:`plateau.kernels.dopri`;
+every other name is passed to :func:`scipy.integrate.solve_ivp`, which stays
+the reference (a test checks the fast path against it).
+"""
+import numpy as np
+from scipy.integrate import RK45, solve_ivp
+
+from .kernels import dopri
+from .kernels.integrals import ACTIVATION_CODES
+from .kernels.rhs import generalisation_error_path, rhs
+from .kernels.state import pack, unpack
+from .trajectory import Trajectory
+
+SCIPY_METHODS = ("RK45", "DOP853", "RK23", "Radau", "BDF", "LSODA")
+METHODS = ("dopri5",) + SCIPY_METHODS
+DEFAULT_RTOL = 1e-8
+DEFAULT_ATOL = 1e-12
+DEFAULT_POINTS = 400
+DIVERGENCE_THRESHOLD = 1e6
+_MAX_STEPS = 50_000_000
+
+
+def output_grid(alpha_max, alphas=None, points=DEFAULT_POINTS):
+    """The recorded times, shape (n_t,): alpha = 0, then ``alphas`` or a log grid.
+
+    The log grid has ``points`` times from min(0.01, alpha_max / 100) to alpha_max.
+    """
+    if not np.isfinite(alpha_max) or alpha_max <= 0:
+        raise ValueError(f"alpha-max must be a positive number, got {alpha_max}")
+    if alphas is not None:
+        grid = np.asarray(alphas, dtype=float)
+        if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)):
+            raise ValueError("alphas must be a non-empty list of finite numbers")
+        if grid.min() < 0 or grid.max() > alpha_max:
+            raise ValueError(f"alphas must lie in [0, alpha-max = {alpha_max:g}]")
+        return np.unique(np.concatenate([[0.0], grid]))
+    if int(points) != points or points < 2:
+        raise ValueError(f"points must be an integer >= 2, got {points}")
+    start = min(0.01, alpha_max / 100.0)
+    return np.concatenate([[0.0], np.geomspace(start, alpha_max, int(points))])
+
+
+def initial_state(setup):
+    """The packed state vector y0 (n,) of (Q, R, D, E) at alpha = 0."""
+    return pack(setup.Q, setup.R, setup.D, setup.E)
+
+
+def rhs_function(setup):
+    """f(y) -> dy/dalpha for this setup, on packed states (n,)."""
+    args = (np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.F), setup.K, setup.M,
+            ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma)
+    return lambda y: rhs(np.ascontiguousarray(y, dtype=float), *args)
+
+
+def trajectory_from_states(setup, alpha, Y, status, message, info=None):
+    """A Trajectory from packed states Y (n_t, n) recorded at alpha (n_t,)."""
+    K, M = setup.K, setup.M
+    Y = np.ascontiguousarray(Y)
+    parts = [unpack(y, K, M) for y in Y]
+    Q, R, D, E = (np.array([p[j] for p in parts]).reshape(len(Y), *shape)
+                  for j, shape in enumerate([(K, K), (K, M), (K, K), (K, M)]))
+    eps_g = generalisation_error_path(Y, np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.F),
+                                      K, M, ACTIVATION_CODES[setup.activation])
+    return Trajectory(alpha=np.asarray(alpha, dtype=float), eps_g=eps_g, Q=Q, R=R, D=D, E=E,
+                      status=status, message=message, info=info or {})
+
+
+def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method="dopri5",
+              rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, divergence_threshold=DIVERGENCE_THRESHOLD):
+    """Integrate the ODEs of ``setup`` from alpha = 0 to ``alpha_max``.
+
+    Parameters
+    ----------
+    setup : Setup
+    alpha_max : float > 0
+    alphas : sequence of float, optional   times to record (alpha = 0 is always added)
+    points : int                          size of the log grid when ``alphas`` is None
+    method : one of METHODS
+    rtol, atol : float                    error tolerances (RMS norm, as in SciPy)
+    divergence_threshold : float          a run whose order parameter exceeds this
+                                          in magnitude stops with status 'diverged'
+
+    Returns
+    -------
+    Trajectory with the recorded times up to where the run stopped; ``status`` is
+    'finished', 'diverged' or 'failed' and ``message`` says why.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not (np.isfinite(tol) and tol > 0):
+            raise ValueError(f"{name} must be a positive number, got {tol}")
+    grid = output_grid(alpha_max, alphas, points)
+    y0 = initial_state(setup)
+    if method == "dopri5":
+        Y, n_done, t_reached, code, n_rhs = dopri.integrate(
+            y0, grid, np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.F), setup.K, setup.M,
+            ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma,
+            float(rtol), float(atol), RK45.A, RK45.B, RK45.C, RK45.E,
+            float(divergence_threshold), _MAX_STEPS)
+        status, message = _describe(code, t_reached, alpha_max, divergence_threshold, setup)
+        Y = Y[:n_done]
+        info = {"method": method, "n_rhs": int(n_rhs)}
+    else:
+        Y, status, message, info = _solve_with_scipy(setup, y0, grid, method, rtol, atol,
+                                                     divergence_threshold)
+    return trajectory_from_states(setup, grid[:len(Y)], Y, status, message, info)
+
+
+def _describe(code, t_reached, alpha_max, threshold, setup):
+    if code == dopri.FINISHED:
+        return "finished", f"integrated to alpha = {alpha_max:g}"
+    if code == dopri.DIVERGED:
+        return "diverged", _diverged_message(t_reached, threshold, setup)
+    if code == dopri.STEP_UNDERFLOW:
+        return "failed", f"step size underflow at alpha = {t_reached:.6g}"
+    return "failed", f"too many steps (> {_MAX_STEPS}) before alpha = {alpha_max:g}"
+
+
+def _diverged_message(alpha, threshold, setup):
+    return (f"diverged at alpha = {alpha:.4g}: an order parameter became non-finite or exceeded "
+            f"{threshold:g} in magnitude (eta = {setup.eta:g}, eta_w = {setup.eta_w:g} may be too large)")
+
+
+def _solve_with_scipy(setup, y0, grid, method, rtol, atol, threshold):
+    f = rhs_function(setup)
+
+    def blow_up(t, y):
+        return threshold - np.max(np.abs(y)) if np.all(np.isfinite(y)) else -1.0
+    blow_up.terminal = True
+
+    sol = solve_ivp(lambda t, y: f(y), (0.0, grid[-1]), y0, method=method, t_eval=grid,
+                    rtol=rtol, atol=atol, events=blow_up)
+    Y = sol.y.T
+    finite = np.all(np.isfinite(Y), axis=1) & (np.max(np.abs(Y), axis=1) <= threshold)
+    Y = Y[:np.argmin(finite)] if not finite.all() else Y
+    info = {"method": method, "n_rhs": int(sol.nfev)}
+    if sol.status == 1 or len(Y) < len(sol.t):
+        t_stop = sol.t_events[0][0] if len(sol.t_events[0]) else sol.t[len(Y) - 1]
+        return Y, "diverged", _diverged_message(t_stop, threshold, setup), info
+    if sol.status != 0:
+        return Y, "failed", f"solve_ivp ({method}) failed: {sol.message}", info
+    return Y, "finished", f"integrated to alpha = {grid[-1]:g}", info
