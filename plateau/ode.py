@@ -44,26 +44,32 @@ def output_grid(alpha_max, alphas=None, points=DEFAULT_POINTS):
 
 
 def initial_state(setup):
-    """The packed state vector y0 (n,) of (Q, R, D, E) at alpha = 0."""
-    return pack(setup.Q, setup.R, setup.D, setup.E)
+    """The packed state vector y0 (n,) of (Q, R, W) at alpha = 0 (see plateau.kernels.state)."""
+    return pack(setup.Q, setup.R, setup.W)
 
 
 def rhs_function(setup):
     """f(y) -> dy/dalpha for this setup, on packed states (n,)."""
-    args = (np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.F), setup.K, setup.M,
+    return lambda y: rhs(np.ascontiguousarray(y, dtype=float), *kernel_arguments(setup))
+
+
+def kernel_arguments(setup):
+    """(T, V, K, M, act, eta, eta_w, sigma) as the compiled kernels take them."""
+    return (np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.V), setup.K, setup.M,
             ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma)
-    return lambda y: rhs(np.ascontiguousarray(y, dtype=float), *args)
 
 
 def trajectory_from_states(setup, alpha, Y, status, message, info=None):
     """A Trajectory from packed states Y (n_t, n) recorded at alpha (n_t,)."""
-    K, M = setup.K, setup.M
-    Y = np.ascontiguousarray(Y)
-    parts = [unpack(y, K, M) for y in Y]
-    Q, R, D, E = (np.array([p[j] for p in parts]).reshape(len(Y), *shape)
-                  for j, shape in enumerate([(K, K), (K, M), (K, K), (K, M)]))
-    eps_g = generalisation_error_path(Y, np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.F),
-                                      K, M, ACTIVATION_CODES[setup.activation])
+    K, M, L = setup.K, setup.M, setup.L
+    Y = np.ascontiguousarray(Y).reshape(len(alpha), -1)
+    parts = [unpack(y, K, M, L) for y in Y]
+    Q, R, W = (np.array([p[j] for p in parts]).reshape(len(Y), *shape)
+               for j, shape in enumerate([(K, K), (K, M), (K, L)]))
+    D = W @ np.swapaxes(W, 1, 2)
+    E = W @ setup.V.T
+    T, V, K, M, act = kernel_arguments(setup)[:5]
+    eps_g = generalisation_error_path(Y, T, V, K, M, act)
     return Trajectory(alpha=np.asarray(alpha, dtype=float), eps_g=eps_g, Q=Q, R=R, D=D, E=E,
                       status=status, message=message, info=info or {})
 
@@ -97,9 +103,7 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method="dopr
     y0 = initial_state(setup)
     if method == "dopri5":
         Y, n_done, t_reached, code, n_rhs = dopri.integrate(
-            y0, grid, np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.F), setup.K, setup.M,
-            ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma,
-            float(rtol), float(atol), RK45.A, RK45.B, RK45.C, RK45.E,
+            y0, grid, *kernel_arguments(setup), float(rtol), float(atol), RK45.A, RK45.B, RK45.C, RK45.E,
             float(divergence_threshold), _MAX_STEPS)
         status, message = _describe(code, t_reached, alpha_max, divergence_threshold, setup)
         Y = Y[:n_done]

@@ -60,27 +60,23 @@ def gaussian_tensors(C, K, activation):
     return _compiled_tensors(C, K, integrals.ACTIVATION_CODES[activation])
 
 
-def derivatives(Q, R, D, E, T, F, activation, eta, eta_w, sigma):
-    """dQ, dR, dD, dE from full matrices (see :mod:`plateau.kernels.rhs` for the equations)."""
+def derivatives(Q, R, W, T, V, activation, eta, eta_w, sigma):
+    """dQ, dR, dW from full matrices (see :mod:`plateau.kernels.rhs` for the equations)."""
     K = Q.shape[0]
     C = np.block([[Q, R], [R.T, T]])
     I2, I3, I4, J2 = gaussian_tensors(C, K, activation)
-    A = np.hstack([-D, E])                    # w_i.e  = A_ic g(u_c) + noise
-    B = np.hstack([-E.T, F])                  # v_n.e  = B_nc g(u_c) + noise
+    D = W @ W.T
+    A = np.hstack([-D, W @ V.T])              # w_i.e  = A_ic g(u_c) + noise
     drift = np.einsum("ic,ibc->ib", A, I3)    # <delta_i u_b>
     second = np.einsum("ic,kd,ikcd->ik", A, A, I4) + sigma ** 2 * D * J2
     dQ = eta * (drift[:, :K] + drift[:, :K].T) + eta ** 2 * second
     dR = eta * drift[:, K:]
-    GA = I2[:K] @ A.T                          # <g(lambda_i) w_j.e>
-    GB = I2[:K] @ B.T                          # <g(lambda_i) v_n.e>
-    dD = eta_w * (GA + GA.T)
-    dE = eta_w * GB
-    return dQ, dR, dD, dE
+    dW = eta_w * (I2[:K, K:] @ V - I2[:K, :K] @ W)   # <g(lambda_i) e>
+    return dQ, dR, dW
 
 
 def rhs(y, setup):
     """Packed dy/dalpha (n,) for a Setup, through the NumPy coding."""
-    K, M = setup.K, setup.M
-    Q, R, D, E = unpack(np.ascontiguousarray(y, dtype=float), K, M)
-    parts = derivatives(Q, R, D, E, setup.T, setup.F, setup.activation, setup.eta, setup.eta_w, setup.sigma)
+    Q, R, W = unpack(np.ascontiguousarray(y, dtype=float), setup.K, setup.M, setup.L)
+    parts = derivatives(Q, R, W, setup.T, setup.V, setup.activation, setup.eta, setup.eta_w, setup.sigma)
     return pack(*parts)

@@ -36,7 +36,7 @@ def _is_bad(y, max_abs):
 
 
 @jit
-def integrate(y0, t_out, T, F, K, M, act, eta, eta_w, sigma,
+def integrate(y0, t_out, T, V, K, M, act, eta, eta_w, sigma,
               rtol, atol, A, B, C, E, max_abs, max_steps):
     """Integrate from alpha = 0 and record y at each t_out (sorted, >= 0).
 
@@ -48,7 +48,7 @@ def integrate(y0, t_out, T, F, K, M, act, eta, eta_w, sigma,
     Y = np.full((t_out.size, n), np.nan)
     t = 0.0
     y = y0.copy()
-    f = rhs(y, T, F, K, M, act, eta, eta_w, sigma)
+    f = rhs(y, T, V, K, M, act, eta, eta_w, sigma)
     n_rhs = 1
     idx = 0
     while idx < t_out.size and t_out[idx] <= t:
@@ -62,7 +62,7 @@ def integrate(y0, t_out, T, F, K, M, act, eta, eta_w, sigma,
     d0 = _rms(y / scale)
     d1 = _rms(f / scale)
     h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
-    f1 = rhs(y + h0 * f, T, F, K, M, act, eta, eta_w, sigma)
+    f1 = rhs(y + h0 * f, T, V, K, M, act, eta, eta_w, sigma)
     n_rhs += 1
     d2 = _rms((f1 - f) / scale) / h0
     if d1 <= 1e-15 and d2 <= 1e-15:
@@ -91,12 +91,12 @@ def integrate(y0, t_out, T, F, K, M, act, eta, eta_w, sigma,
             dy = np.zeros(n)
             for j in range(s):
                 dy += A[s, j] * k[j]
-            k[s] = rhs(y + h * dy, T, F, K, M, act, eta, eta_w, sigma)
+            k[s] = rhs(y + h * dy, T, V, K, M, act, eta, eta_w, sigma)
         dy = np.zeros(n)
         for j in range(n_stages):
             dy += B[j] * k[j]
         y_new = y + h * dy
-        f_new = rhs(y_new, T, F, K, M, act, eta, eta_w, sigma)
+        f_new = rhs(y_new, T, V, K, M, act, eta, eta_w, sigma)
         k[n_stages] = f_new
         n_rhs += n_stages
         err = np.zeros(n)

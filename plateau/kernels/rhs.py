@@ -6,19 +6,20 @@ update gives in the limit N -> infinity (alpha = t/N):
 
     dQ_ik/dalpha = eta (<delta_i lambda_k> + <delta_k lambda_i>) + eta^2 <delta_i delta_k>
     dR_in/dalpha = eta <delta_i nu_n>
-    dD_ij/dalpha = eta_w (<g(lambda_i) w_j.e> + <g(lambda_j) w_i.e>)
-    dE_in/dalpha = eta_w <g(lambda_i) v_n.e>
+    dw_i/dalpha  = eta_w <g(lambda_i) e>
+                 = eta_w (sum_n I2(i, n) v_n - sum_j I2(i, j) w_j)
 
-Writing w_i.e = sum_c A_ic g(u_c) + sigma w_i.zeta and v_n.e = sum_c B_nc g(u_c)
-+ sigma v_n.zeta, with A = [-D, E] (K x (K+M)) and B = [-E^T, F] (M x (K+M)):
+(the O(eta_w^2 / N) second-order term of the w update vanishes as N -> infinity).
+Writing w_i.e = sum_c A_ic g(u_c) + sigma w_i.zeta with A = [-D, E] (K x (K+M)),
+D = W W^T, E = W V^T:
 
-    <delta_i u_b>         = sum_c A_ic I3(i, b, c)
-    <delta_i delta_k>     = sum_cd A_ic A_kd I4(i, k, c, d) + sigma^2 D_ik J2(i, k)
-    <g(lambda_i) w_j.e>   = sum_c A_jc I2(i, c)
-    <g(lambda_i) v_n.e>   = sum_c B_nc I2(i, c)
+    <delta_i u_b>     = sum_c A_ic I3(i, b, c)
+    <delta_i delta_k> = sum_cd A_ic A_kd I4(i, k, c, d) + sigma^2 D_ik J2(i, k)
 
 The noise enters only through the eta^2 term (zeta has zero mean and is
-independent of the input).  The state packing is :mod:`plateau.kernels.state`.
+independent of the input).  For the second-layer overlaps this gives
+dD/dalpha = dW W^T + W dW^T and dE/dalpha = dW V^T.  The state packing is
+:mod:`plateau.kernels.state`.
 """
 import numpy as np
 
@@ -28,25 +29,15 @@ from .state import covariance, pack, unpack
 
 
 @jit
-def error_coefficients(D, E, F):
-    """A = [-D, E] (K x (K+M)) and B = [-E^T, F] (M x (K+M))."""
-    K, M = E.shape
-    A = np.empty((K, K + M))
-    B = np.empty((M, K + M))
-    A[:, :K] = -D
-    A[:, K:] = E
-    B[:, :K] = -E.T
-    B[:, K:] = F
-    return A, B
-
-
-@jit
-def derivatives(Q, R, D, E, T, F, act, eta, eta_w, sigma):
-    """dQ, dR, dD, dE (shapes of Q, R, D, E) at the given order parameters."""
+def derivatives(Q, R, W, T, V, act, eta, eta_w, sigma):
+    """dQ (K,K), dR (K,M), dW (K,L) at the state (Q, R, W) for teacher (T, V)."""
     K, M = R.shape
     n = K + M
     C = covariance(Q, R, T)
-    A, B = error_coefficients(D, E, F)
+    D = W @ W.T
+    A = np.empty((K, n))  # w_i.e = sum_c A_ic g(u_c) + noise
+    A[:, :K] = -D
+    A[:, K:] = W @ V.T
 
     # drift[i, b] = <delta_i u_b>
     drift = np.zeros((K, n))
@@ -76,34 +67,27 @@ def derivatives(Q, R, D, E, T, F, act, eta, eta_w, sigma):
             dQ[i, k] = value
             dQ[k, i] = value
 
-    dR = np.empty((K, M))
-    for i in range(K):
-        for m in range(M):
-            dR[i, m] = eta * drift[i, K + m]
+    dR = eta * drift[:, K:].copy()
 
-    dD = np.zeros((K, K))
-    dE = np.zeros((K, M))
+    dW = np.zeros(W.shape)
     if eta_w != 0.0:
-        g_student = np.empty((K, n))  # I2(i, c)
-        for i in range(K):
-            for c in range(n):
-                g_student[i, c] = i2(act, C, i, c)
-        GA = g_student @ A.T  # GA[i, j] = <g(lambda_i) w_j.e>
-        GB = g_student @ B.T  # GB[i, n] = <g(lambda_i) v_n.e>
+        with_students = np.empty((K, K))  # I2(i, j)
+        with_teachers = np.empty((K, M))  # I2(i, n)
         for i in range(K):
             for j in range(K):
-                dD[i, j] = eta_w * (GA[i, j] + GA[j, i])
+                with_students[i, j] = i2(act, C, i, j)
             for m in range(M):
-                dE[i, m] = eta_w * GB[i, m]
-    return dQ, dR, dD, dE
+                with_teachers[i, m] = i2(act, C, i, K + m)
+        dW = eta_w * (with_teachers @ V - with_students @ W)
+    return dQ, dR, dW
 
 
 @jit
-def rhs(y, T, F, K, M, act, eta, eta_w, sigma):
+def rhs(y, T, V, K, M, act, eta, eta_w, sigma):
     """d y / d alpha for the packed state y (n,); returns a new (n,) array."""
-    Q, R, D, E = unpack(y, K, M)
-    dQ, dR, dD, dE = derivatives(Q, R, D, E, T, F, act, eta, eta_w, sigma)
-    return pack(dQ, dR, dD, dE)
+    Q, R, W = unpack(y, K, M, V.shape[1])
+    dQ, dR, dW = derivatives(Q, R, W, T, V, act, eta, eta_w, sigma)
+    return pack(dQ, dR, dW)
 
 
 @jit
@@ -124,10 +108,11 @@ def generalisation_error(Q, R, D, E, T, F, act):
 
 
 @jit
-def generalisation_error_path(Y, T, F, K, M, act):
-    """eps_g for every row of Y (n_times, n)."""
+def generalisation_error_path(Y, T, V, K, M, act):
+    """eps_g for every packed state, Y (n_times, n) -> (n_times,)."""
     out = np.empty(Y.shape[0])
+    F = V @ V.T
     for t in range(Y.shape[0]):
-        Q, R, D, E = unpack(Y[t], K, M)
-        out[t] = generalisation_error(Q, R, D, E, T, F, act)
+        Q, R, W = unpack(Y[t], K, M, V.shape[1])
+        out[t] = generalisation_error(Q, R, W @ W.T, W @ V.T, T, F, act)
     return out

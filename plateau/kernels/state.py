@@ -1,14 +1,20 @@
-"""Packing of the order parameters (Q, R, D, E) into one ODE state vector.
+"""Packing of the ODE state (Q, R, W) into one vector.
 
-Layout, for K student and M teacher hidden units (n = K(K+1) + 2KM entries):
+The state is the first-layer overlaps Q, R and the student's second-layer
+vectors W themselves (V is fixed); D = W W^T and E = W V^T follow.  Integrating
+W rather than (D, E) keeps every state physical: (D, E) has K(K+1)/2 + KM
+entries but only KL degrees of freedom when L < K + M, and rounding pushed along
+the extra, unphysical directions is not pulled back.
+
+Layout, for K student, M teacher hidden units and L outputs
+(n = K(K+1)/2 + KM + KL entries):
 
     y = [ Q upper triangle, row by row   (K(K+1)/2)
           R row-major                    (K M)
-          D upper triangle, row by row   (K(K+1)/2)
-          E row-major                    (K M) ]
+          W row-major                    (K L) ]
 
-Q and D are symmetric, so only their upper triangles are state; this keeps the
-Jacobian free of spurious antisymmetric directions.
+Only Q's upper triangle is state, which keeps the Jacobian free of spurious
+antisymmetric directions.
 """
 import numpy as np
 
@@ -16,49 +22,38 @@ from ._jit import jit
 
 
 @jit
-def state_size(K, M):
-    return K * (K + 1) + 2 * K * M
+def state_size(K, M, L):
+    return K * (K + 1) // 2 + K * M + K * L
 
 
 @jit
-def unpack(y, K, M):
-    """y (n,) -> Q (K,K), R (K,M), D (K,K), E (K,M), fresh arrays."""
+def unpack(y, K, M, L):
+    """y (n,) -> Q (K,K), R (K,M), W (K,L), fresh arrays."""
     Q = np.empty((K, K))
-    D = np.empty((K, K))
-    R = np.empty((K, M))
-    E = np.empty((K, M))
-    tri = K * (K + 1) // 2
     p = 0
     for i in range(K):
         for k in range(i, K):
             Q[i, k] = y[p]
             Q[k, i] = y[p]
-            D[i, k] = y[p + tri + K * M]
-            D[k, i] = y[p + tri + K * M]
             p += 1
-    for i in range(K):
-        for n in range(M):
-            R[i, n] = y[tri + i * M + n]
-            E[i, n] = y[2 * tri + K * M + i * M + n]
-    return Q, R, D, E
+    R = y[p:p + K * M].copy().reshape((K, M))
+    W = y[p + K * M:p + K * M + K * L].copy().reshape((K, L))
+    return Q, R, W
 
 
 @jit
-def pack(Q, R, D, E):
-    """Inverse of :func:`unpack`; reads the upper triangles of Q and D."""
+def pack(Q, R, W):
+    """Inverse of :func:`unpack`; reads the upper triangle of Q."""
     K, M = R.shape
-    y = np.empty(state_size(K, M))
-    tri = K * (K + 1) // 2
+    L = W.shape[1]
+    y = np.empty(state_size(K, M, L))
     p = 0
     for i in range(K):
         for k in range(i, K):
             y[p] = Q[i, k]
-            y[p + tri + K * M] = D[i, k]
             p += 1
-    for i in range(K):
-        for n in range(M):
-            y[tri + i * M + n] = R[i, n]
-            y[2 * tri + K * M + i * M + n] = E[i, n]
+    y[p:p + K * M] = R.ravel()
+    y[p + K * M:] = W.ravel()
     return y
 
 
