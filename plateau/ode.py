@@ -6,9 +6,8 @@ every other name is passed to :func:`scipy.integrate.solve_ivp`, which stays
 the reference (a test checks the fast path against it).
 """
 import numpy as np
-from scipy.integrate import RK45, solve_ivp
 
-from .kernels import dopri
+from .kernels import dopri, tableau
 from .kernels.integrals import ACTIVATION_CODES
 from .kernels.rhs import generalisation_error_path, rhs
 from .kernels.state import pack, unpack
@@ -103,7 +102,7 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method="dopr
     y0 = initial_state(setup)
     if method == "dopri5":
         Y, n_done, t_reached, code, n_rhs = dopri.integrate(
-            y0, grid, *kernel_arguments(setup), float(rtol), float(atol), RK45.A, RK45.B, RK45.C, RK45.E,
+            y0, grid, *kernel_arguments(setup), float(rtol), float(atol), tableau.A, tableau.B, tableau.C, tableau.E, tableau.P,
             float(divergence_threshold), _MAX_STEPS)
         status, message = _describe(code, t_reached, alpha_max, divergence_threshold, setup)
         Y = Y[:n_done]
@@ -130,6 +129,7 @@ def _diverged_message(alpha, threshold, setup):
 
 
 def _solve_with_scipy(setup, y0, grid, method, rtol, atol, threshold):
+    from scipy.integrate import solve_ivp  # imported here: it costs 0.5 s of start-up
     f = rhs_function(setup)
 
     def blow_up(t, y):

@@ -13,8 +13,9 @@ update gives in the limit N -> infinity (alpha = t/N):
 Writing w_i.e = sum_c A_ic g(u_c) + sigma w_i.zeta with A = [-D, E] (K x (K+M)),
 D = W W^T, E = W V^T:
 
-    <delta_i u_b>     = sum_c A_ic I3(i, b, c)
-    <delta_i delta_k> = sum_cd A_ic A_kd I4(i, k, c, d) + sigma^2 D_ik J2(i, k)
+    <delta_i u_b>     = sum_c A_ic I3(i, b, c)                     (i3_contract)
+    <delta_i delta_k> = sum_cd A_ic A_kd I4(i, k, c, d)            (i4_contract)
+                        + sigma^2 D_ik J2(i, k)
 
 The noise enters only through the eta^2 term (zeta has zero mean and is
 independent of the input).  For the second-layer overlaps this gives
@@ -24,7 +25,7 @@ dD/dalpha = dW W^T + W dW^T and dE/dalpha = dW V^T.  The state packing is
 import numpy as np
 
 from ._jit import jit
-from .integrals import i2, i3, i4, j2
+from .integrals import i2, i3_contract, i4_contract, j2
 from .state import covariance, pack, unpack
 
 
@@ -40,27 +41,14 @@ def derivatives(Q, R, W, T, V, act, eta, eta_w, sigma):
     A[:, K:] = W @ V.T
 
     # drift[i, b] = <delta_i u_b>
-    drift = np.zeros((K, n))
+    drift = np.empty((K, n))
     for i in range(K):
-        for b in range(n):
-            s = 0.0
-            for c in range(n):
-                if A[i, c] != 0.0:
-                    s += A[i, c] * i3(act, C, i, b, c)
-            drift[i, b] = s
+        drift[i] = i3_contract(act, C, i, A[i])
 
     dQ = np.empty((K, K))
     for i in range(K):
         for k in range(i, K):
-            # I4(i,k,c,d) is symmetric in (c, d): sum each unordered pair once.
-            s = 0.0
-            for c in range(n):
-                for d in range(c, n):
-                    weight = A[i, c] * A[k, d]
-                    if d != c:
-                        weight += A[i, d] * A[k, c]
-                    if weight != 0.0:
-                        s += weight * i4(act, C, i, k, c, d)
+            s = i4_contract(act, C, i, k, A[i], A[k])
             if sigma != 0.0:
                 s += sigma * sigma * D[i, k] * j2(act, C, i, k)
             value = eta * (drift[i, k] + drift[k, i]) + eta * eta * s
