@@ -69,7 +69,7 @@ def trajectory_from_states(setup, alpha, Y, status, message, info=None):
     E = W @ setup.V.T
     T, V, K, M, act = kernel_arguments(setup)[:5]
     eps_g = generalisation_error_path(Y, T, V, K, M, act)
-    return Trajectory(alpha=np.asarray(alpha, dtype=float), eps_g=eps_g, Q=Q, R=R, D=D, E=E,
+    return Trajectory(alpha=np.asarray(alpha, dtype=float), eps_g=eps_g, Q=Q, R=R, D=D, E=E, W=W,
                       status=status, message=message, info=info or {})
 
 

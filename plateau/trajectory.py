@@ -4,8 +4,10 @@ A :class:`Trajectory` holds, for n_t recorded times,
 
     alpha (n_t,), eps_g (n_t,), Q (n_t, K, K), R (n_t, K, M), D (n_t, K, K), E (n_t, K, M)
 
-plus ``status`` ('finished', 'diverged', 'failed'), a readable ``message`` and,
-for SGD, ``eps_g_sem`` (n_t,), the standard error of the seed mean.
+plus ``status`` ('finished', 'diverged', 'failed'), a readable ``message``,
+for SGD ``eps_g_sem`` (n_t,), the standard error of the seed mean, and for the
+ODE the second-layer vectors ``W`` (n_t, K, L) (in memory only: the file holds
+D and E, as MODEL.md fixes).
 
 The trajectory file (MODEL.md) has a header row, then one row per time:
 ``alpha, eps_g[, eps_g_sem]``, then every entry of Q, R, D, E named ``Q[i,k]``.
@@ -32,6 +34,7 @@ class Trajectory:
     message: str = ""
     eps_g_sem: np.ndarray = None
     info: dict = field(default_factory=dict)
+    W: np.ndarray = None
 
     @property
     def success(self):

@@ -49,7 +49,7 @@ def test_plateau_level_is_the_symmetric_fixed_point(K):
     # On the plateau eps_g is nearly flat: take the times where its log-slope is smallest.
     # (The learned state at the end, eps_g -> 0, is flat too; it lies below 1e-4 and is left out.)
     eps, alpha = traj.eps_g[1:], traj.alpha[1:]
-    slope = np.abs(np.gradient(np.log(eps), np.log(alpha)))
+    slope = np.abs(np.gradient(np.log(np.clip(eps, 1e-300, None)), np.log(alpha)))
     slope[eps < 1e-4] = np.inf
     on_plateau = eps[np.argmin(slope)]
     # The trajectory passes the fixed point at a distance set by the 1e-6 asymmetry and its slow drift;

@@ -1,0 +1,193 @@
+"""Plateau detection on a learning curve eps_g(alpha): one code path for ODE and SGD curves.
+
+Definition (parameters in :class:`PlateauCriteria`, exposed as CLI options):
+
+1. The curve is smoothed in log-log coordinates: at each recorded alpha > 0 a
+   straight line is fitted to (ln alpha, ln eps_g) over the window
+   |ln alpha' - ln alpha| <= ``window`` * ln 10; its value is the smoothed
+   level and its slope the local log-slope s(alpha) = d ln eps_g / d ln alpha.
+   (For an ODE curve this is a mild filter; for a seed-averaged SGD curve it
+   averages out the noise.)
+2. A point is *flat* when |s| <= ``flatness``.  A plateau is a maximal run of
+   flat points that (a) spans at least a factor ``min_span`` in alpha and
+   (b) lies below (1 - ``min_drop``) times the curve's first value, so that the
+   start of learning (flat in log alpha because nothing has happened yet) is not
+   a plateau.  A monotone exponential decay has |s| = alpha / tau, flat only
+   while eps_g has dropped by less than ``flatness``, and so gives no plateau.
+3. Its ``onset`` and ``end`` are the first and last alpha of the run, its
+   ``level`` the smoothed eps_g at the flattest point of the run.
+4. Its ``escape_alpha`` is the first alpha after the run at which eps_g itself
+   falls below ``escape_fraction`` times the level (interpolated linearly in
+   (ln alpha, ln eps_g) between recorded points).  A plateau the curve
+   has not escaped by its last point has ``escaped = False`` and no escape
+   time: the run ended on the plateau.  (With output noise the final, asymptotic
+   error is flat too, and is reported the same way; judge it by its level.)
+
+Several plateaus (a cascade) are reported in order of onset.  The *main* plateau
+is the longest (largest end / onset); the report's ``escape_alpha`` is its
+escape time, or None.
+"""
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class PlateauCriteria:
+    """Parameters of the plateau definition (see the module docstring)."""
+    flatness: float = 0.1
+    min_span: float = 2.0
+    min_drop: float = 0.25
+    escape_fraction: float = 0.5
+    window: float = 0.1
+
+    def __post_init__(self):
+        checks = [("flatness", self.flatness > 0), ("min_span", self.min_span > 1),
+                  ("min_drop", 0 <= self.min_drop < 1), ("escape_fraction", 0 < self.escape_fraction < 1),
+                  ("window", self.window > 0)]
+        for name, ok in checks:
+            if not (ok and np.isfinite(getattr(self, name))):
+                raise ValueError(f"plateau criterion {name} = {getattr(self, name)} is out of range "
+                                 "(flatness > 0, min_span > 1, 0 <= min_drop < 1, "
+                                 "0 < escape_fraction < 1, window > 0)")
+
+
+@dataclass(frozen=True)
+class Plateau:
+    onset: float
+    end: float
+    level: float
+    escape_alpha: float = None
+    escaped: bool = False
+
+    def as_dict(self):
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class PlateauReport:
+    """All plateaus in order, the main one's escape time, and an outcome.
+
+    outcome: 'escaped' (the main plateau was left), 'no_plateau', or
+    'on_plateau_at_end' (the curve ends on its main plateau).
+    """
+    plateaus: list = field(default_factory=list)
+    main: int = None
+    criteria: PlateauCriteria = PlateauCriteria()
+
+    @property
+    def outcome(self):
+        if not self.plateaus:
+            return "no_plateau"
+        return "escaped" if self.plateaus[self.main].escaped else "on_plateau_at_end"
+
+    @property
+    def main_plateau(self):
+        return None if self.main is None else self.plateaus[self.main]
+
+    @property
+    def escape_alpha(self):
+        main = self.main_plateau
+        return None if main is None else main.escape_alpha
+
+    def summary(self):
+        """The JSON fields: plateaus (list of objects), escape_alpha (or None), plateau_outcome."""
+        return {"plateaus": [p.as_dict() for p in self.plateaus], "escape_alpha": self.escape_alpha,
+                "plateau_outcome": self.outcome}
+
+
+def smooth_log_log(alpha, eps, window):
+    """Local linear fits of ln eps against ln alpha: (smoothed eps, log-slope), each (n,)."""
+    x, y = np.log(alpha), np.log(eps)
+    half = window * np.log(10.0)
+    level = np.empty_like(x)
+    slope = np.empty_like(x)
+    lo = hi = 0
+    for j, xj in enumerate(x):
+        while x[lo] < xj - half:
+            lo += 1
+        while hi < len(x) and x[hi] <= xj + half:
+            hi += 1
+        xs, ys = x[lo:hi] - xj, y[lo:hi]
+        if len(xs) < 3:
+            # Too few neighbours for a fit: the two nearest points give the slope.
+            k = min(max(j, 1), len(x) - 1)
+            slope[j] = (y[k] - y[k - 1]) / (x[k] - x[k - 1])
+            level[j] = y[j]
+            continue
+        A = np.vstack([np.ones_like(xs), xs]).T
+        (intercept, s), *_ = np.linalg.lstsq(A, ys, rcond=None)
+        level[j], slope[j] = intercept, s
+    return np.exp(level), slope
+
+
+def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
+    """Find the plateaus of a learning curve.
+
+    Parameters
+    ----------
+    alpha : (n,) increasing times (alpha = 0 is ignored)
+    eps_g : (n,) generalisation error (seed mean for SGD); must be positive where alpha > 0
+    criteria : PlateauCriteria
+
+    Returns
+    -------
+    PlateauReport
+    """
+    alpha = np.asarray(alpha, dtype=float)
+    eps_g = np.asarray(eps_g, dtype=float)
+    if alpha.shape != eps_g.shape or alpha.ndim != 1:
+        raise ValueError("alpha and eps_g must be 1-d arrays of the same length")
+    keep = alpha > 0
+    alpha, eps_g = alpha[keep], eps_g[keep]
+    if len(alpha) < 3:
+        return PlateauReport(criteria=criteria)
+    if np.any(np.diff(alpha) <= 0):
+        raise ValueError("alpha must be increasing")
+    # eps_g can touch zero at the end of noise-free learning (rounding); floor it far below any plateau.
+    eps = np.maximum(eps_g, 1e-300)
+    smooth, slope = smooth_log_log(alpha, eps, criteria.window)
+    ceiling = (1.0 - criteria.min_drop) * smooth[0]
+    flat = (np.abs(slope) <= criteria.flatness) & (smooth <= ceiling)
+    plateaus = []
+    j = 0
+    n = len(alpha)
+    while j < n:
+        if not flat[j]:
+            j += 1
+            continue
+        start = j
+        while j < n and flat[j]:
+            j += 1
+        stop = j - 1
+        if alpha[stop] / alpha[start] < criteria.min_span:
+            continue
+        flattest = start + int(np.argmin(np.abs(slope[start:stop + 1])))
+        level = float(smooth[flattest])
+        escape = _first_crossing(alpha, eps, stop, criteria.escape_fraction * level)
+        escaped = escape is not None
+        plateaus.append(Plateau(onset=float(alpha[start]), end=float(alpha[stop]), level=level,
+                                escape_alpha=escape, escaped=escaped))
+    if not plateaus:
+        return PlateauReport(criteria=criteria)
+    main = int(np.argmax([p.end / p.onset for p in plateaus]))
+    return PlateauReport(plateaus=plateaus, main=main, criteria=criteria)
+
+
+def _first_crossing(alpha, eps, start, threshold):
+    """First alpha after index ``start`` where eps falls to ``threshold``, log-log interpolated; or None."""
+    below = np.nonzero(eps[start:] <= threshold)[0]
+    if len(below) == 0:
+        return None
+    j = start + below[0]
+    if j == 0 or eps[j] == threshold:
+        return float(alpha[j])
+    x0, x1 = np.log(alpha[j - 1]), np.log(alpha[j])
+    y0, y1 = np.log(eps[j - 1]), np.log(eps[j])
+    y = np.log(threshold)
+    return float(np.exp(x0 + (y - y0) * (x1 - x0) / (y1 - y0)))
+
+
+def trajectory_plateaus(trajectory, criteria=PlateauCriteria()):
+    """detect_plateaus on a Trajectory's eps_g (the seed mean for SGD)."""
+    return detect_plateaus(trajectory.alpha, trajectory.eps_g, criteria)
