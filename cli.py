@@ -41,6 +41,36 @@ def model_options(func):
     return func
 
 
+def plateau_options(func):
+    """Options of the plateau definition (plateau.plateaus.PlateauCriteria)."""
+    options = [
+        click.option("--flatness", type=float, default=0.1, show_default=True,
+                     help="A point is flat when |d ln eps_g / d ln alpha| <= this."),
+        click.option("--min-span", "min_span", type=float, default=2.0, show_default=True,
+                     help="A plateau spans at least this factor in alpha."),
+        click.option("--min-drop", "min_drop", type=float, default=0.25, show_default=True,
+                     help="A plateau lies below (1 - this) x the initial eps_g."),
+        click.option("--escape-fraction", "escape_fraction", type=float, default=0.5, show_default=True,
+                     help="Escape: eps_g falls below this x the plateau level."),
+        click.option("--window", type=float, default=0.1, show_default=True,
+                     help="Half-width of the log-log smoothing window, in decades of alpha."),
+        click.option("--min-level", "min_level", type=float, default=1e-8, show_default=True,
+                     help="Flat stretches below this eps_g are a finished run, not a plateau."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+_CRITERIA = ("flatness", "min_span", "min_drop", "escape_fraction", "window", "min_level")
+
+
+def pop_criteria(options):
+    """Remove the plateau options from a command's keyword arguments; return the PlateauCriteria."""
+    from plateau.plateaus import PlateauCriteria
+    return PlateauCriteria(**{name: options.pop(name) for name in _CRITERIA})
+
+
 _BUILD_DEFAULTS = dict(K=2, M=2, L=1, activation="erf", eta=0.1, eta_w=0.0, sigma=0.0,
                        teacher="degenerate", init="random", init_scale=0.5, seed=0, init_N=1000)
 
@@ -85,7 +115,13 @@ def save_figure(fig, path):
     plt.close(fig)
 
 
-def summary(setup, trajectory, elapsed):
+def measure_plateaus(trajectory, criteria):
+    from plateau.plateaus import trajectory_plateaus
+    return trajectory_plateaus(trajectory, criteria)
+
+
+def summary(setup, trajectory, elapsed, plateaus=None):
+    """The --json object: status, message, final_eps_g, the model, and the plateaus when measured."""
     return {
         "status": trajectory.status,
         "message": trajectory.message,
@@ -96,6 +132,7 @@ def summary(setup, trajectory, elapsed):
         "points": int(len(trajectory.alpha)),
         "wall_time": round(elapsed, 4),
         **{k: v for k, v in trajectory.info.items() if isinstance(v, (int, float, str))},
+        **(plateaus.summary() if plateaus is not None else {}),
     }
 
 
@@ -119,17 +156,162 @@ def cli():
 @click.option("--plot", type=click.Path(dir_okay=False), help="Figure of eps_g and the order parameters.")
 @click.option("--save-setup", "save_setup", type=click.Path(dir_okay=False), help="Write the setup used (JSON).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
+@plateau_options
 def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, save_setup, as_json, **model):
     """Integrate the order-parameter ODEs and write the trajectory file."""
+    criteria = pop_criteria(model)
     setup = setup_from_options(**model)
     start = time.perf_counter()
     trajectory = run_ode(setup, alpha_max, alphas, points, method, rtol, atol)
     elapsed = time.perf_counter() - start
-    write_outputs(setup, trajectory, out, plot, save_setup, f"ODE, K={setup.K} M={setup.M} L={setup.L}")
+    plateaus = measure_plateaus(trajectory, criteria)
+    write_outputs(setup, trajectory, out, plot, save_setup, f"ODE, K={setup.K} M={setup.M} L={setup.L}",
+                  plateaus)
+    report(summary(setup, trajectory, elapsed, plateaus), as_json, trajectory)
+
+
+@cli.command()
+@model_options
+@plateau_options
+@click.option("--alpha-max", "alpha_max", type=float,
+              help="Also integrate to this alpha and measure the escape (default with --plot: "
+                   "3x the predicted escape, at least 1e3).")
+@click.option("--plot", type=click.Path(dir_okay=False),
+              help="Trajectory with the detected plateau shaded and the predicted escape marked.")
+@click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON to stdout.")
+def stability(alpha_max, plot, as_json, **options):
+    """Find the plateau's unspecialised fixed point, its eigenvalues and the predicted escape time."""
+    from plateau.plateaus import trajectory_plateaus
+    from plateau.stability import analyse
+    criteria = pop_criteria(options)
+    setup = setup_from_options(**options)
+    result = analyse(setup, criteria)
+    info = result.summary(setup)
+    if alpha_max is None and plot:
+        predicted = result.predicted_escape_alpha
+        alpha_max = max(1e3, 3 * predicted) if predicted else 1e4
+    if alpha_max is not None:
+        trajectory = run_ode(setup, alpha_max, None, 800, "dopri5", 1e-8, 1e-12)
+        plateaus = trajectory_plateaus(trajectory, criteria)
+        info.update(plateaus.summary())
+        info["measured_escape_alpha"] = plateaus.escape_alpha
+        if plot:
+            from plateau.plotting import trajectory_figure
+            fig = trajectory_figure(trajectory, plateaus=plateaus, predicted_escape=result.predicted_escape_alpha,
+                                    fixed_point_eps_g=result.eps_g,
+                                    title=f"ODE, K={setup.K} M={setup.M} L={setup.L}, eta={setup.eta:g}")
+            save_figure(fig, plot)
+    if as_json:
+        click.echo(json.dumps(info, indent=1))
+    else:
+        click.echo(result.message)
+        if result.found:
+            top = ", ".join(f"{z.real:.4g}" + (f"{z.imag:+.3g}i" if z.imag else "")
+                            for z in sorted(result.eigenvalues, key=lambda z: -z.real)[:4])
+            click.echo(f"fixed point eps_g = {result.eps_g:.6g}; leading eigenvalues: {top}")
+        if "measured_escape_alpha" in info:
+            measured = info["measured_escape_alpha"]
+            click.echo("measured escape: " + (f"alpha = {measured:.4g}" if measured else info["plateau_outcome"]))
+
+
+def sgd_options(func):
+    """Options shared by ``sgd`` and ``compare``: seeds, recorded times, start, workers, progress."""
+    options = [
+        click.option("--seeds", type=int, default=8, show_default=True, help="Independent SGD runs per N."),
+        click.option("--alpha-max", "alpha_max", type=float, required=True, help="Run to this alpha = t/N."),
+        click.option("--alphas", help="Comma-separated times to record, rounded to whole steps "
+                                      "(default: the ODE's log grid)."),
+        click.option("--points", type=int, default=400, show_default=True, help="Size of the log grid."),
+        click.option("--start", type=click.Choice(["auto", "exact", "draw"]), default="auto", show_default=True,
+                     help="exact: initial overlaps equal the setup's; draw: draw the student per seed as "
+                          "its init says; auto: draw for setups built from options, else exact."),
+        click.option("--sgd-seed", "sgd_seed", type=int,
+                     help="Base seed of the SGD runs [the setup's --seed, else 0]."),
+        click.option("--workers", type=int, help="Threads running seeds in parallel [all CPUs]."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def sgd_arguments(setup, seeds, alpha_max, alphas, points, start, sgd_seed, workers, quiet):
+    """Keyword arguments of plateau.sgd.simulate from the shared options."""
+    base = sgd_seed if sgd_seed is not None else setup.description.get("seed", 0)
+    if not isinstance(base, int) or isinstance(base, bool):
+        base = 0
+    return dict(seeds=seeds, alpha_max=alpha_max, alphas=parse_floats(alphas, "--alphas"), points=points,
+                seed=base, workers=workers, start=start, progress=not quiet and sys.stderr.isatty())
+
+
+def parse_sizes(text):
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ValueError(f"--N must be comma-separated integers, got {text!r}") from None
+    if not sizes:
+        raise ValueError("--N must name at least one size")
+    return sizes
+
+
+@cli.command()
+@model_options
+@click.option("--N", "N", type=int, default=1000, show_default=True, help="Input dimension.")
+@sgd_options
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Trajectory file (CSV).")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Figure of eps_g and the order parameters.")
+@click.option("--save-setup", "save_setup", type=click.Path(dir_okay=False), help="Write the setup used (JSON).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
+def sgd(N, seeds, alpha_max, alphas, points, start, sgd_seed, workers, quiet, out, plot, save_setup, as_json,
+        **model):
+    """Simulate online SGD in N dimensions and write the seed-averaged trajectory file."""
+    from plateau.sgd import simulate
+    setup = setup_from_options(**model)
+    kwargs = sgd_arguments(setup, seeds, alpha_max, alphas, points, start, sgd_seed, workers, quiet)
+    begin = time.perf_counter()
+    trajectory = simulate(setup, N, **kwargs)
+    elapsed = time.perf_counter() - begin
+    write_outputs(setup, trajectory, out, plot, save_setup,
+                  f"SGD, N={N}, {seeds} seeds, K={setup.K} M={setup.M} L={setup.L}")
     report(summary(setup, trajectory, elapsed), as_json, trajectory)
 
 
-def write_outputs(setup, trajectory, out, plot, save_setup, title):
+@cli.command()
+@model_options
+@click.option("--N", "Ns", required=True, help="Comma-separated input dimensions, e.g. 500,1000,2000.")
+@sgd_options
+@click.option("--method", default="dopri5", show_default=True,
+              type=click.Choice(["dopri5", "RK45", "DOP853", "RK23", "Radau", "BDF", "LSODA"]),
+              help="ODE method.")
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Directory for ode.csv, sgd_N{N}.csv, compare.csv and compare.png.")
+@click.option("--json", "as_json", is_flag=True, help="Print the table as JSON to stdout.")
+def compare(Ns, seeds, alpha_max, alphas, points, start, sgd_seed, workers, quiet, method, out, as_json,
+            **model):
+    """Integrate the ODE and simulate SGD at each N from the same setup; tabulate the deviations."""
+    import os
+    from plateau.compare import compare as run_comparison, format_table, write_comparison
+    from plateau.plotting import comparison_figure
+    setup = setup_from_options(**model)
+    kwargs = sgd_arguments(setup, seeds, alpha_max, alphas, points, start, sgd_seed, workers, quiet)
+    begin = time.perf_counter()
+    comparison = run_comparison(setup, parse_sizes(Ns), kwargs.pop("alpha_max"), method=method, **kwargs)
+    elapsed = time.perf_counter() - begin
+    write_comparison(comparison, out)
+    save_figure(comparison_figure(comparison.ode, comparison.sgd,
+                                  title=f"ODE and SGD, K={setup.K} M={setup.M} L={setup.L}"),
+                os.path.join(out, "compare.png"))
+    if as_json:
+        click.echo(json.dumps({"status": "finished" if comparison.success else "failed",
+                               "message": comparison.message, "wall_time": round(elapsed, 4),
+                               "rows": comparison.rows}, indent=1))
+    else:
+        click.echo("\n".join(format_table(comparison.rows)))
+    if not comparison.success:
+        raise Failure(comparison.message)
+
+
+def write_outputs(setup, trajectory, out, plot, save_setup, title, plateaus=None):
     from plateau.files import atomic_output
     if save_setup:
         with atomic_output(save_setup) as handle:
@@ -137,7 +319,7 @@ def write_outputs(setup, trajectory, out, plot, save_setup, title):
     trajectory.to_csv(out)
     if plot:
         from plateau.plotting import trajectory_figure
-        save_figure(trajectory_figure(trajectory, title=title), plot)
+        save_figure(trajectory_figure(trajectory, title=title, plateaus=plateaus), plot)
 
 
 def report(info, as_json, trajectory):

@@ -12,8 +12,12 @@ Definition (parameters in :class:`PlateauCriteria`, exposed as CLI options):
    flat points that (a) spans at least a factor ``min_span`` in alpha and
    (b) lies below (1 - ``min_drop``) times the curve's first value, so that the
    start of learning (flat in log alpha because nothing has happened yet) is not
-   a plateau.  A monotone exponential decay has |s| = alpha / tau, flat only
-   while eps_g has dropped by less than ``flatness``, and so gives no plateau.
+   a plateau, and (c) lies above ``min_level``, so that a learned state whose
+   error sits at the integrator's or the float's floor is not one either.  A
+   monotone exponential decay has |s| = alpha / tau, flat only while eps_g has
+   dropped by less than ``flatness``, and so gives no plateau.  Two runs whose
+   gap never takes eps_g below ``escape_fraction`` times the first one's level
+   are one plateau (noise can break a run without any escape).
 3. Its ``onset`` and ``end`` are the first and last alpha of the run, its
    ``level`` the smoothed eps_g at the flattest point of the run.
 4. Its ``escape_alpha`` is the first alpha after the run at which eps_g itself
@@ -40,16 +44,17 @@ class PlateauCriteria:
     min_drop: float = 0.25
     escape_fraction: float = 0.5
     window: float = 0.1
+    min_level: float = 1e-8
 
     def __post_init__(self):
         checks = [("flatness", self.flatness > 0), ("min_span", self.min_span > 1),
                   ("min_drop", 0 <= self.min_drop < 1), ("escape_fraction", 0 < self.escape_fraction < 1),
-                  ("window", self.window > 0)]
+                  ("window", self.window > 0), ("min_level", self.min_level >= 0)]
         for name, ok in checks:
             if not (ok and np.isfinite(getattr(self, name))):
                 raise ValueError(f"plateau criterion {name} = {getattr(self, name)} is out of range "
                                  "(flatness > 0, min_span > 1, 0 <= min_drop < 1, "
-                                 "0 < escape_fraction < 1, window > 0)")
+                                 "0 < escape_fraction < 1, window > 0, min_level >= 0)")
 
 
 @dataclass(frozen=True)
@@ -148,30 +153,41 @@ def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
     eps = np.maximum(eps_g, 1e-300)
     smooth, slope = smooth_log_log(alpha, eps, criteria.window)
     ceiling = (1.0 - criteria.min_drop) * smooth[0]
-    flat = (np.abs(slope) <= criteria.flatness) & (smooth <= ceiling)
+    flat = (np.abs(slope) <= criteria.flatness) & (smooth <= ceiling) & (smooth > criteria.min_level)
+    runs = _merge_unescaped(_flat_runs(flat), smooth, criteria.escape_fraction)
     plateaus = []
-    j = 0
-    n = len(alpha)
-    while j < n:
-        if not flat[j]:
-            j += 1
-            continue
-        start = j
-        while j < n and flat[j]:
-            j += 1
-        stop = j - 1
+    for start, stop in runs:
         if alpha[stop] / alpha[start] < criteria.min_span:
             continue
         flattest = start + int(np.argmin(np.abs(slope[start:stop + 1])))
         level = float(smooth[flattest])
         escape = _first_crossing(alpha, eps, stop, criteria.escape_fraction * level)
-        escaped = escape is not None
         plateaus.append(Plateau(onset=float(alpha[start]), end=float(alpha[stop]), level=level,
-                                escape_alpha=escape, escaped=escaped))
+                                escape_alpha=escape, escaped=escape is not None))
     if not plateaus:
         return PlateauReport(criteria=criteria)
     main = int(np.argmax([p.end / p.onset for p in plateaus]))
     return PlateauReport(plateaus=plateaus, main=main, criteria=criteria)
+
+
+def _flat_runs(flat):
+    """Maximal runs of True as (first, last) index pairs."""
+    edges = np.diff(np.concatenate([[0], flat.astype(int), [0]]))
+    return list(zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0] - 1))
+
+
+def _merge_unescaped(runs, smooth, escape_fraction):
+    """Join consecutive runs when the curve between them stays above escape_fraction x the level."""
+    merged = []
+    for start, stop in runs:
+        if merged:
+            prev_start, prev_stop = merged[-1]
+            level = np.median(smooth[prev_start:prev_stop + 1])
+            if smooth[prev_stop:start + 1].min() > escape_fraction * level:
+                merged[-1] = (prev_start, stop)
+                continue
+        merged.append((start, stop))
+    return merged
 
 
 def _first_crossing(alpha, eps, start, threshold):

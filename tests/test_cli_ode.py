@@ -98,3 +98,39 @@ def test_diverging_run_says_so(tmp_path, capsys):
     assert json.loads(stdout)["status"] == "diverged"
     assert "diverged" in stderr
     assert np.all(np.isfinite(Trajectory.from_csv(out).table()))
+
+
+def test_ode_json_reports_plateaus(tmp_path, capsys):
+    code, stdout, _ = run(["ode", "--K", "2", "--M", "2", "--eta", "0.5", "--alpha-max", "2000",
+                           "--out", str(tmp_path / "t.csv"), "--json"], capsys)
+    info = json.loads(stdout)
+    assert code == 0 and info["plateau_outcome"] == "escaped"
+    (main,) = info["plateaus"]
+    assert set(main) >= {"onset", "end", "level"}
+    assert main["onset"] < main["end"] < info["escape_alpha"]
+
+
+def test_ode_json_without_plateau_has_null_escape(tmp_path, capsys):
+    code, stdout, _ = run(["ode", "--K", "2", "--M", "2", "--L", "2", "--eta-w", "0.1", "--teacher", "orthogonal",
+                           "--alpha-max", "3e4", "--out", str(tmp_path / "t.csv"), "--json"], capsys)
+    info = json.loads(stdout)
+    assert info["plateaus"] == [] and info["escape_alpha"] is None
+
+
+def test_stability_command(tmp_path, capsys):
+    plot = tmp_path / "s.png"
+    code, stdout, _ = run(["stability", "--eta", "0.5", "--json", "--plot", str(plot)], capsys)
+    info = json.loads(stdout)
+    assert code == 0 and info["found"] and info["unstable"]
+    assert {"fixed_point", "eigenvalues", "lambda_max", "predicted_escape_alpha"} <= set(info)
+    assert info["fixed_point"]["eps_g"] > 0 and len(info["fixed_point"]["R"]) == 2
+    assert info["lambda_max"] == max(re for re, im in info["eigenvalues"])
+    assert info["measured_escape_alpha"] > 0
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bad_plateau_criteria_exit_2(tmp_path, capsys):
+    code, _, stderr = run(["ode", "--alpha-max", "10", "--out", str(tmp_path / "t.csv"), "--flatness", "-1"],
+                          capsys)
+    assert code == 2 and "flatness" in stderr and stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,81 @@
+"""Plateau detection on synthetic curves with known answers."""
+import numpy as np
+import pytest
+
+from plateau.plateaus import PlateauCriteria, detect_plateaus
+
+# Synthetic curves are piecewise linear in (ln alpha, ln eps): flat stretches joined by power-law
+# drops, so onset, end, level and escape are known exactly.  The detector smooths over +-0.1
+# decade, so a break is located to within that window: a factor 10**0.1 = 1.26 in alpha.
+WINDOW_FACTOR = 10 ** 0.1
+
+
+def piecewise_curve(alpha, knots):
+    """ln eps linear in ln alpha between knots [(alpha_k, eps_k)], constant outside."""
+    x = np.log([k[0] for k in knots])
+    y = np.log([k[1] for k in knots])
+    return np.exp(np.interp(np.log(alpha), x, y))
+
+
+ALPHA = np.geomspace(0.01, 1e4, 700)
+
+
+def test_single_plateau_recovered():
+    knots = [(1, 0.5), (10, 0.02), (1000, 0.02), (10000, 0.02 / 1000)]   # drop slope -3 after 1000
+    report = detect_plateaus(ALPHA, piecewise_curve(ALPHA, knots))
+    assert report.outcome == "escaped" and len(report.plateaus) == 1
+    p = report.plateaus[0]
+    assert 10 <= p.onset <= 10 * WINDOW_FACTOR
+    assert 1000 / WINDOW_FACTOR <= p.end <= 1000
+    assert p.level == pytest.approx(0.02, rel=1e-3)
+    # eps falls to half the level at 1000 * 2**(1/3) on a slope -3 line; log-log interpolation is exact.
+    assert p.escape_alpha == pytest.approx(1000 * 2 ** (1 / 3), rel=1e-6)
+    assert report.escape_alpha == p.escape_alpha
+
+
+def test_cascade_reported_in_order():
+    knots = [(1, 0.5), (5, 0.05), (100, 0.05), (200, 0.005), (6000, 0.005), (10000, 0.005 / (10 / 6) ** 3)]
+    report = detect_plateaus(ALPHA, piecewise_curve(ALPHA, knots))
+    assert [round(p.level, 4) for p in report.plateaus] == [0.05, 0.005]
+    first, second = report.plateaus
+    assert first.onset < first.end < first.escape_alpha < second.onset < second.end < second.escape_alpha
+    assert report.main == 1  # the longer one (6000 / 200 > 100 / 5)
+    assert all(p.escaped for p in report.plateaus)
+
+
+def test_exponential_decay_has_no_plateau():
+    for tau in (0.3, 10.0, 500.0):
+        # The floor stands for the rounding floor of a converged run: flat, but below min_level.
+        report = detect_plateaus(ALPHA, np.exp(-ALPHA / tau) + 1e-13)
+        assert report.outcome == "no_plateau" and report.escape_alpha is None
+
+
+def test_curve_cut_mid_plateau_is_still_on_it():
+    knots = [(1, 0.5), (10, 0.02), (1000, 0.02), (10000, 2e-5)]
+    keep = ALPHA <= 300
+    report = detect_plateaus(ALPHA[keep], piecewise_curve(ALPHA[keep], knots))
+    assert report.outcome == "on_plateau_at_end"
+    assert report.escape_alpha is None and not report.plateaus[0].escaped
+    assert report.plateaus[0].level == pytest.approx(0.02, rel=1e-3)
+
+
+def test_noisy_curve_like_a_seed_average():
+    rng = np.random.default_rng(0)
+    knots = [(1, 0.5), (10, 0.02), (1000, 0.02), (10000, 2e-5)]
+    clean = piecewise_curve(ALPHA, knots)
+    # 3 % multiplicative noise, more than a seed average of 8 SGD runs at N ~ 1000 shows on a plateau.
+    noisy = clean * (1 + 0.03 * rng.standard_normal(len(ALPHA)))
+    report = detect_plateaus(ALPHA, noisy)
+    assert len(report.plateaus) == 1
+    p = report.plateaus[0]
+    # The smoothing window averages ~25 points: level to ~1 %; escape within the noise's shift of
+    # the crossing (3 % of eps on a slope -3 line moves alpha by ~1 %), plus the grid spacing.
+    assert p.level == pytest.approx(0.02, rel=0.02)
+    assert p.escape_alpha == pytest.approx(1000 * 2 ** (1 / 3), rel=0.05)
+
+
+def test_criteria_are_validated():
+    with pytest.raises(ValueError, match="flatness"):
+        PlateauCriteria(flatness=0)
+    with pytest.raises(ValueError, match="escape_fraction"):
+        PlateauCriteria(escape_fraction=1.5)
