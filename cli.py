@@ -262,18 +262,21 @@ def parse_sizes(text):
 @click.option("--plot", type=click.Path(dir_okay=False), help="Figure of eps_g and the order parameters.")
 @click.option("--save-setup", "save_setup", type=click.Path(dir_okay=False), help="Write the setup used (JSON).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
+@plateau_options
 def sgd(N, seeds, alpha_max, alphas, points, start, sgd_seed, workers, quiet, out, plot, save_setup, as_json,
         **model):
     """Simulate online SGD in N dimensions and write the seed-averaged trajectory file."""
     from plateau.sgd import simulate
+    criteria = pop_criteria(model)
     setup = setup_from_options(**model)
     kwargs = sgd_arguments(setup, seeds, alpha_max, alphas, points, start, sgd_seed, workers, quiet)
     begin = time.perf_counter()
     trajectory = simulate(setup, N, **kwargs)
     elapsed = time.perf_counter() - begin
+    plateaus = measure_plateaus(trajectory, criteria)
     write_outputs(setup, trajectory, out, plot, save_setup,
-                  f"SGD, N={N}, {seeds} seeds, K={setup.K} M={setup.M} L={setup.L}")
-    report(summary(setup, trajectory, elapsed), as_json, trajectory)
+                  f"SGD, N={N}, {seeds} seeds, K={setup.K} M={setup.M} L={setup.L}", plateaus)
+    report(summary(setup, trajectory, elapsed, plateaus), as_json, trajectory)
 
 
 @cli.command()
@@ -309,6 +312,99 @@ def compare(Ns, seeds, alpha_max, alphas, points, start, sgd_seed, workers, quie
         click.echo("\n".join(format_table(comparison.rows)))
     if not comparison.success:
         raise Failure(comparison.message)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False), required=True,
+              help="Directory for demo.png (teaching figure) and demo.gif (animation).")
+@click.option("--quick", is_flag=True, help="Fewer frames and points: finishes in seconds.")
+def demo(out, quick):
+    """Teaching demo: a degenerate single-output teacher next to an orthogonal two-output one."""
+    import os
+    from plateau.animation import demo_animation, demo_figure, save_gif
+    from plateau.demo import frame_indices, run_demo
+    cases = run_demo(points=150 if quick else 400)
+    os.makedirs(out, exist_ok=True)
+    save_figure(demo_figure(cases), os.path.join(out, "demo.png"))
+    gif = os.path.join(out, "demo.gif")
+    save_gif(demo_animation(cases, frame_indices(cases[0].trajectory.alpha, 40 if quick else 120)), gif)
+    for case in cases:
+        escape = case.plateaus.escape_alpha
+        click.echo(f"{case.title}: " + (f"plateau, escape at alpha = {escape:.4g}" if escape
+                                         else case.plateaus.outcome.replace("_", " ")))
+    click.echo(f"wrote {os.path.join(out, 'demo.png')} and {gif}")
+
+
+def scan_grid_options(func):
+    """Grid options of ``scan``: comma-separated values, every combination is a point."""
+    options = [
+        click.option("--K", "K", help="Student hidden units [2]."),
+        click.option("--M", "M", help="Teacher hidden units [2]."),
+        click.option("--L", "L", help="Output units [1]."),
+        click.option("--teacher", help="Teacher second layers: degenerate,orthogonal,random [degenerate]."),
+        click.option("--init", help="Student starts: random,orthogonal [random]."),
+        click.option("--activation", help="Activations: erf,relu,linear [erf]."),
+        click.option("--eta", help="First-layer learning rates [0.1]."),
+        click.option("--eta-w", "eta_w", help="Second-layer learning rates [0.1: trained, unlike other commands]."),
+        click.option("--sigma", help="Output noise standard deviations [0]."),
+        click.option("--seeds", "seed", help="Seeds of the random draws (build_setup's --seed) [0]."),
+        click.option("--alpha-max", "alpha_max", required=True, help="Integrate (simulate) to these alpha = t/N."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@scan_grid_options
+@click.option("--init-scale", "init_scale", type=float, default=0.5, show_default=True,
+              help="Scale of the student's initial weights.")
+@click.option("--init-N", "init_N", type=int, default=1000, show_default=True,
+              help="Input dimension in which the student's start is drawn.")
+@click.option("--points", type=int, default=400, show_default=True, help="Size of the recorded log grid of alpha.")
+@click.option("--sgd", is_flag=True, help="Simulate SGD instead of integrating the ODEs.")
+@click.option("--N", "N", type=int, help="SGD input dimension [1000].")
+@click.option("--sgd-seeds", "sgd_seeds", type=int, help="Independent SGD runs averaged per point [8].")
+@plateau_options
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="Scan file (CSV); an existing one of the same scan is resumed.")
+@click.option("--workers", type=int, help="Processes (or Dask workers of --scheduler local) [all CPUs].")
+@click.option("--scheduler", help="Run on this Dask scheduler (tcp://host:port), or 'local' for a LocalCluster.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def scan(init_scale, init_N, points, sgd, N, sgd_seeds, out, workers, scheduler, quiet, **options):
+    """Measure plateaus over a grid: every combination of the comma-separated values (a-b: a range
+    of integers) is a point with one row in --out, written as it finishes; rerun to resume."""
+    from plateau.executors import make_executor
+    from plateau.scan import GRID, definition_from_options, run_scan
+    criteria = pop_criteria(options)
+    if sgd:
+        N = 1000 if N is None else N
+        sgd_seeds = 8 if sgd_seeds is None else sgd_seeds
+    definition = definition_from_options({name: options[name] for name in GRID}, engine="sgd" if sgd else "ode",
+                                         init_scale=init_scale, init_N=init_N, record_points=points, N=N,
+                                         sgd_seeds=sgd_seeds, criteria=criteria)
+    with make_executor(workers, scheduler) as executor:
+        result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty())
+    click.echo(f"{out}: {result.message}")
+    errors = result.statuses.get("error", 0)
+    if errors:
+        raise Failure(f"{errors} point{'s' if errors > 1 else ''} raised an error (see the message column of {out})")
+
+
+@cli.command("plot-scan")
+@click.argument("scan_file", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Figure file (png, pdf, svg).")
+@click.option("--x", "x", default="L", show_default=True, help="Grid parameter on the x axis.")
+@click.option("--y", "y", default="escape_alpha", show_default=True, help="Result column on the y axis.")
+def plot_scan(scan_file, out, x, y):
+    """Plot a scan: y against x (mean and min-max over seeds), the plateau level, and the
+    fraction of seeds with a plateau; one line per combination of the other varied parameters."""
+    from plateau.plotting import scan_figure
+    from plateau.scan import read_scan, scan_series, scan_title
+    definition, rows = read_scan(scan_file)
+    series = scan_series(definition, rows, x, y)
+    levels = scan_series(definition, rows, x, "plateau_level")
+    save_figure(scan_figure(series, levels, x, y, title=scan_title(definition, x)), out)
 
 
 def write_outputs(setup, trajectory, out, plot, save_setup, title, plateaus=None):

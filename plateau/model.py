@@ -121,8 +121,13 @@ class Setup:
         return replace(self, **changes)
 
     def with_student(self, Q, R, W=None):
-        """A copy with another student start (W kept unless given)."""
-        return replace(self, Q=Q, R=R, W=self.W if W is None else W)
+        """A copy with another student start (W kept unless given).
+
+        The description keeps only the teacher's part: the new start was not drawn
+        by the recorded ``init`` (so SGD's start='auto' matches its overlaps exactly).
+        """
+        return replace(self, Q=Q, R=R, W=self.W if W is None else W,
+                       description=_without_student_draw(self.description))
 
     def to_dict(self):
         """The setup file's JSON object (MODEL.md): scalars and nested-list matrices."""
@@ -142,8 +147,10 @@ class Setup:
         extra = set(data) - set(SCALARS + MATRICES + ("description",))
         if extra:
             raise ValueError(f"setup has unknown keys {', '.join(sorted(extra))}")
+        # A setup read back fixes its overlaps: its description no longer names the draw of
+        # the student, so SGD (start='auto') starts from exactly these Q and R.
         return cls(**{key: data[key] for key in SCALARS + MATRICES},
-                   description=dict(data.get("description", {})))
+                   description=_without_student_draw(data.get("description", {})))
 
     @classmethod
     def from_file(cls, path):
@@ -159,6 +166,13 @@ class Setup:
             return cls.from_dict(data)
         except ValueError as exc:
             raise ValueError(f"setup file {path}: {exc}") from None
+
+
+def _without_student_draw(description):
+    """The description minus how the student was drawn (init, init_scale, N)."""
+    if not isinstance(description, dict):
+        raise ValueError("description must be a JSON object")
+    return {k: v for k, v in description.items() if k not in ("init", "init_scale", "N")}
 
 
 def _as_matrix(name, value):

@@ -139,3 +139,107 @@ def comparison_figure(ode, sgd_runs, names=("R", "Q"), title=None):
     if title:
         fig.suptitle(title)
     return fig
+
+
+# --- scans -------------------------------------------------------------------------------
+_SCAN_LABELS = {"escape_alpha": r"escape time $\alpha_{esc}$", "plateau_level": r"plateau level $\epsilon_g$",
+                "plateau_length": r"plateau length $\alpha_{esc} - \alpha_{onset}$",
+                "plateau_onset": r"plateau onset $\alpha$", "plateau_end": r"plateau end $\alpha$",
+                "final_eps_g": r"final $\epsilon_g$", "wall_time": "wall time (s)"}
+
+
+def _scan_positions(series, x):
+    """x positions (numbers, or category indices) per series, dodged so that markers do not overlap."""
+    values = series[0].x
+    numeric = all(isinstance(v, (int, float)) for v in values)
+    base = np.array(values, dtype=float) if numeric else np.arange(len(values), dtype=float)
+    spacing = np.min(np.diff(base)) if len(base) > 1 else 1.0
+    n = len(series)
+    return [base + (k - (n - 1) / 2) * 0.5 * spacing / max(n, 2) if n > 1 else base for k in range(n)], numeric
+
+
+def plot_scan_series(series, x, y, ax=None, markers=True):
+    """Mean (line) and min-max over seeds (error bars) of y against x, one line per series.
+
+    ``series`` are :class:`plateau.scan.ScanSeries`.  Where a line has no value
+    because its runs had no plateau, a 'v' at the bottom marks it; '^' at the
+    top marks seeds still on the plateau at the end of the run (escape later
+    than alpha_max); 'x' at the bottom, runs that diverged or failed.
+    """
+    import matplotlib.pyplot as plt
+    import matplotlib.transforms as transforms
+    if ax is None:
+        _, (ax,) = _new_axes(1)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    positions, numeric = _scan_positions(series, x)
+    edge = transforms.blended_transform_factory(ax.transData, ax.transAxes)
+    used = set()
+    values = []
+    for k, (s, pos) in enumerate(zip(series, positions)):
+        color = colors[k % len(colors)]
+        mean, low, high = (np.array(v, dtype=float) for v in (s.mean, s.low, s.high))
+        ax.errorbar(pos, mean, yerr=[mean - low, high - mean], color=color, marker="o", markersize=4,
+                    capsize=2.5, linewidth=1.3, label=s.label)
+        values += list(low[np.isfinite(low)]) + list(high[np.isfinite(high)])
+        if not markers:
+            continue
+        flags = [("no plateau", "v", 0.03, [c == 0 and n > 0 for c, n in zip(s.count, s.no_plateau)]),
+                 (r"on plateau at $\alpha_{max}$", "^", 0.97, [n > 0 for n in s.on_plateau]),
+                 ("diverged / failed", "x", 0.03, [n > 0 for n in s.stopped])]
+        for name, marker, height, where in flags:
+            where = np.array(where, dtype=bool)
+            if where.any():
+                ax.plot(pos[where], np.full(where.sum(), height), linestyle="none", marker=marker,
+                        markersize=7, color=color, transform=edge, clip_on=False)
+                used.add((name, marker))
+    if values and min(values) > 0 and max(values) > 4 * min(values):
+        ax.set_yscale("log")
+    if not numeric:
+        ax.set_xticks(np.arange(len(series[0].x)))
+        ax.set_xticklabels([str(v) for v in series[0].x])
+    ax.set_xlabel(x)
+    ax.set_ylabel(_SCAN_LABELS.get(y, y))
+    ax.margins(y=0.12)
+    handles = [plt.Line2D([], [], linestyle="none", marker=m, color="gray", markersize=7, label=name)
+               for name, m in sorted(used, key=lambda item: "v^x".index(item[1]))]
+    return ax, handles
+
+
+def plot_plateau_fraction(series, x, ax=None):
+    """The fraction of finished seeds with a plateau, against x, one line per series."""
+    import matplotlib.pyplot as plt
+    if ax is None:
+        _, (ax,) = _new_axes(1)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    positions, numeric = _scan_positions(series, x)
+    for k, (s, pos) in enumerate(zip(series, positions)):
+        fraction = np.array([w / f if f else np.nan for w, f in zip(s.with_plateau, s.finished)])
+        ax.plot(pos, fraction, marker="o", markersize=4, linewidth=1.3, color=colors[k % len(colors)],
+                label=s.label)
+    if not numeric:
+        ax.set_xticks(np.arange(len(series[0].x)))
+        ax.set_xticklabels([str(v) for v in series[0].x])
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel(x)
+    ax.set_ylabel("fraction of seeds with a plateau")
+    return ax
+
+
+def scan_figure(series, levels, x, y, title=None):
+    """Three panels: y against x, the plateau level against x, and the fraction of seeds with a
+    plateau; ``series`` and ``levels`` come from :func:`plateau.scan.scan_series` for y and for
+    'plateau_level'.  Returns the Figure."""
+    fig, axes = _new_axes(3, width=4.6, height=3.9)
+    _, handles = plot_scan_series(series, x, y, ax=axes[0])
+    plot_scan_series(levels, x, "plateau_level", ax=axes[1], markers=False)
+    plot_plateau_fraction(series, x, ax=axes[2])
+    lines, labels = axes[0].get_legend_handles_labels()
+    if len(series) == 1:   # one line needs no name
+        lines, labels = [], []
+    lines, labels = lines + handles, labels + [h.get_label() for h in handles]
+    if lines:
+        fig.legend(lines, labels, loc="outside lower center", ncol=min(len(lines), 4), fontsize="small",
+                   frameon=False)
+    if title:
+        fig.suptitle(title, fontsize="medium")
+    return fig

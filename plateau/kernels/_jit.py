@@ -10,4 +10,9 @@ import numba
 
 jit = numba.njit(cache=True)
 
-__all__ = ["jit"]
+# For the SGD kernels, which run in threads (one per seed) and so must release
+# the GIL; 'reassoc' and 'contract' let LLVM vectorise the dot products over N
+# (results stay reproducible bit for bit on one machine).
+jit_nogil = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+
+__all__ = ["jit", "jit_nogil"]

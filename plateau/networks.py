@@ -1,0 +1,130 @@
+"""Teacher and student networks in N dimensions that start where a Setup starts.
+
+Two ways to make the first layers, J (K, N) of the student and B (M, N) of the
+teacher (the second layers are always the setup's: W = setup.W, V = setup.V):
+
+``'exact'``
+    J and B have exactly the setup's overlaps, to rounding: factor the joint
+    Gram matrix G = [[Q, R], [R^T, T]] = S S^T ((K+M) x (K+M); eigh-based, so a
+    singular G is fine) and place it on random orthonormal directions,
+
+        [J; B] = sqrt(N) S O,     O (K+M, N) with orthonormal rows,
+
+    so that [J; B] [J; B]^T / N = S O O^T S^T = G.  O comes from the QR
+    factorisation of a Gaussian (N, K+M) matrix drawn from the given generator.
+``'draw'``
+    B has overlaps exactly T (B = sqrt(N) S_T O_B), and the student is drawn
+    the way a user initialises a network, independently of B, from the setup's
+    ``description`` (written by :func:`plateau.builders.build_setup`):
+    ``init='random'`` gives J_ik ~ N(0, s^2) i.i.d. and ``init='orthogonal'``
+    gives J = s sqrt(N) times K orthonormal random rows, with s =
+    ``description['init_scale']``.  Q and R then differ from one draw to the
+    next by O(s / sqrt N), the fluctuations that end a plateau in a real
+    network; their averages over draws are the setup's in distribution only.
+``'auto'``
+    ``'draw'`` when the setup's description names an ``init``, else ``'exact'``.
+    A setup whose student was replaced (``Setup.with_student``) no longer names
+    an ``init``, so 'auto' starts SGD from its new overlaps exactly.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+STARTS = ("auto", "exact", "draw")
+
+
+@dataclass
+class Networks:
+    """First layers J (K, N), B (M, N) and second layers W (K, L), V (M, L) of student and teacher."""
+    J: np.ndarray
+    B: np.ndarray
+    W: np.ndarray
+    V: np.ndarray
+
+    @property
+    def N(self):
+        return self.J.shape[1]
+
+    def overlaps(self):
+        """(Q, R, T) = (J J^T / N, J B^T / N, B B^T / N)."""
+        N = self.N
+        return self.J @ self.J.T / N, self.J @ self.B.T / N, self.B @ self.B.T / N
+
+
+def gram_factor(G):
+    """S (n, n) with S S^T = G for a symmetric positive semidefinite G (n, n).
+
+    Eigenvalues that rounding made slightly negative are set to zero.
+    """
+    values, vectors = np.linalg.eigh(G)
+    return vectors * np.sqrt(np.clip(values, 0.0, None))
+
+
+def orthonormal_rows(n, N, rng):
+    """(n, N) matrix with orthonormal rows, uniformly random (Haar), for n <= N."""
+    Z = rng.standard_normal((N, n))
+    Q, Rt = np.linalg.qr(Z)
+    # Fixing the signs of R's diagonal makes the distribution exactly Haar.
+    return (Q * np.where(np.diag(Rt) < 0, -1.0, 1.0)).T
+
+
+def resolve_start(setup, start):
+    """'exact' or 'draw' for a requested start in :data:`STARTS` (ValueError otherwise)."""
+    if start not in STARTS:
+        raise ValueError(f"unknown start {start!r}; choose one of {', '.join(STARTS)}")
+    has_init = "init" in setup.description
+    if start == "auto":
+        return "draw" if has_init else "exact"
+    if start == "draw" and not has_init:
+        raise ValueError("start='draw' needs a setup built from options (its description names the "
+                         "student's init and init_scale); use start='exact' for this setup")
+    return start
+
+
+def check_size(setup, N):
+    """N as an int, or ValueError if it cannot hold K + M independent directions."""
+    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
+        raise ValueError(f"N must be an integer >= 1, got {N!r}")
+    if N < setup.K + setup.M:
+        raise ValueError(f"N = {N} must be at least K + M = {setup.K + setup.M} "
+                         "(the student and teacher vectors need independent directions)")
+    return int(N)
+
+
+def make_networks(setup, N, rng, start="auto"):
+    """Networks in N dimensions starting at ``setup`` (see the module docstring).
+
+    Parameters
+    ----------
+    setup : Setup
+    N : int >= K + M
+    rng : numpy.random.Generator     source of every random direction
+    start : {'auto', 'exact', 'draw'}
+
+    Returns
+    -------
+    Networks with fresh, C-contiguous float arrays.
+    """
+    N = check_size(setup, N)
+    mode = resolve_start(setup, start)
+    K, M = setup.K, setup.M
+    if mode == "exact":
+        X = np.sqrt(N) * gram_factor(setup.joint_overlaps()) @ orthonormal_rows(K + M, N, rng)
+        J, B = X[:K], X[K:]
+    else:
+        B = np.sqrt(N) * gram_factor(np.asarray(setup.T)) @ orthonormal_rows(M, N, rng)
+        J = draw_student(K, N, setup.description["init"], setup.description.get("init_scale", 0.5), rng)
+    return Networks(J=np.ascontiguousarray(J), B=np.ascontiguousarray(B),
+                    W=np.array(setup.W, dtype=float), V=np.array(setup.V, dtype=float))
+
+
+def draw_student(K, N, init, scale, rng):
+    """J (K, N): i.i.d. N(0, scale^2) entries ('random') or scale sqrt(N) orthonormal rows ('orthogonal')."""
+    scale = float(scale)
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"init_scale must be a positive number, got {scale}")
+    if init == "random":
+        return scale * rng.standard_normal((K, N))
+    if init == "orthogonal":
+        return scale * np.sqrt(N) * orthonormal_rows(K, N, rng)
+    raise ValueError(f"unknown init {init!r} in the setup's description; choose random or orthogonal")
