@@ -1,5 +1,6 @@
-"""Small builders shared by the tests."""
+"""Small builders and runners shared by the tests."""
 import numpy as np
+import pytest
 
 from plateau import Setup
 
@@ -28,3 +29,12 @@ def random_valid_setup(rng, K, M, L, activation="erf", eta=0.3, eta_w=0.2, sigma
     return Setup(activation=activation, eta=eta, eta_w=eta_w, sigma=sigma, T=G[K:, K:],
                  V=rng.standard_normal((M, L)), Q=G[:K, :K], R=G[:K, K:],
                  W=0.5 * rng.standard_normal((K, L)))
+
+
+def run_cli(argv, capsys):
+    """Run the CLI's main() in-process: (exit status, stdout, stderr)."""
+    import cli
+    with pytest.raises(SystemExit) as stop:
+        cli.main(argv)
+    out, err = capsys.readouterr()
+    return stop.value.code, out, err

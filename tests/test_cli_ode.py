@@ -5,20 +5,14 @@ import json
 import numpy as np
 import pytest
 
-import cli
 from plateau import Trajectory
 
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as stop:
-        cli.main(argv)
-    out, err = capsys.readouterr()
-    return stop.value.code, out, err
+from helpers import run_cli
 
 
 def test_ode_writes_the_trajectory_file_and_summary(tmp_path, capsys):
     out = tmp_path / "traj.csv"
-    code, stdout, _ = run(["ode", "--K", "2", "--M", "3", "--L", "2", "--eta-w", "0.2", "--alpha-max", "50",
+    code, stdout, _ = run_cli(["ode", "--K", "2", "--M", "3", "--L", "2", "--eta-w", "0.2", "--alpha-max", "50",
                            "--points", "25", "--out", str(out), "--plot", str(tmp_path / "t.png"), "--json"],
                           capsys)
     assert code == 0
@@ -36,11 +30,11 @@ def test_ode_writes_the_trajectory_file_and_summary(tmp_path, capsys):
 
 def test_setup_file_with_overrides(tmp_path, capsys):
     setup_path = tmp_path / "setup.json"
-    run(["ode", "--eta", "0.2", "--alpha-max", "1", "--out", str(tmp_path / "a.csv"),
+    run_cli(["ode", "--eta", "0.2", "--alpha-max", "1", "--out", str(tmp_path / "a.csv"),
          "--save-setup", str(setup_path)], capsys)
     data = json.loads(setup_path.read_text())
     assert data["eta"] == 0.2
-    code, stdout, _ = run(["ode", "--setup", str(setup_path), "--eta", "0.3", "--alpha-max", "1",
+    code, stdout, _ = run_cli(["ode", "--setup", str(setup_path), "--eta", "0.3", "--alpha-max", "1",
                            "--alphas", "0.5,1", "--out", str(tmp_path / "b.csv"), "--json"], capsys)
     assert code == 0 and json.loads(stdout)["eta"] == 0.3
     assert np.array_equal(Trajectory.from_csv(tmp_path / "b.csv").alpha, [0, 0.5, 1])
@@ -62,7 +56,7 @@ def test_bad_options_exit_2_with_one_line(tmp_path, capsys, args):
     argv = ["ode", "--out", str(out)] + args
     if "--alpha-max" not in args:
         argv += ["--alpha-max", "10"]
-    code, stdout, stderr = run(argv, capsys)
+    code, stdout, stderr = run_cli(argv, capsys)
     assert code == 2
     assert stderr.startswith("Error: ") and stderr.count("\n") == 1
     assert not out.exists() and list(tmp_path.iterdir()) == []
@@ -77,22 +71,22 @@ def test_bad_options_exit_2_with_one_line(tmp_path, capsys, args):
 ])
 def test_bad_setup_files_exit_2(tmp_path, capsys, text):
     out = tmp_path / "never.csv"
-    code, _, stderr = run(["ode", "--alpha-max", "1", "--out", str(out)] + bad_setup(tmp_path, text), capsys)
+    code, _, stderr = run_cli(["ode", "--alpha-max", "1", "--out", str(out)] + bad_setup(tmp_path, text), capsys)
     assert code == 2 and stderr.startswith("Error: ") and stderr.count("\n") == 1
     assert not out.exists()
 
 
 def test_structural_options_conflict_with_setup_file(tmp_path, capsys):
     setup_path = tmp_path / "setup.json"
-    run(["ode", "--alpha-max", "1", "--out", str(tmp_path / "a.csv"), "--save-setup", str(setup_path)], capsys)
-    code, _, stderr = run(["ode", "--setup", str(setup_path), "--K", "3", "--alpha-max", "1",
+    run_cli(["ode", "--alpha-max", "1", "--out", str(tmp_path / "a.csv"), "--save-setup", str(setup_path)], capsys)
+    code, _, stderr = run_cli(["ode", "--setup", str(setup_path), "--K", "3", "--alpha-max", "1",
                            "--out", str(tmp_path / "b.csv")], capsys)
     assert code == 2 and "--K" in stderr
 
 
 def test_diverging_run_says_so(tmp_path, capsys):
     out = tmp_path / "d.csv"
-    code, stdout, stderr = run(["ode", "--activation", "linear", "--eta", "20", "--alpha-max", "1000",
+    code, stdout, stderr = run_cli(["ode", "--activation", "linear", "--eta", "20", "--alpha-max", "1000",
                                 "--out", str(out), "--json"], capsys)
     assert code == 1
     assert json.loads(stdout)["status"] == "diverged"
@@ -101,7 +95,7 @@ def test_diverging_run_says_so(tmp_path, capsys):
 
 
 def test_ode_json_reports_plateaus(tmp_path, capsys):
-    code, stdout, _ = run(["ode", "--K", "2", "--M", "2", "--eta", "0.5", "--alpha-max", "2000",
+    code, stdout, _ = run_cli(["ode", "--K", "2", "--M", "2", "--eta", "0.5", "--alpha-max", "2000",
                            "--out", str(tmp_path / "t.csv"), "--json"], capsys)
     info = json.loads(stdout)
     assert code == 0 and info["plateau_outcome"] == "escaped"
@@ -111,7 +105,7 @@ def test_ode_json_reports_plateaus(tmp_path, capsys):
 
 
 def test_ode_json_without_plateau_has_null_escape(tmp_path, capsys):
-    code, stdout, _ = run(["ode", "--K", "2", "--M", "2", "--L", "2", "--eta-w", "0.1", "--teacher", "orthogonal",
+    code, stdout, _ = run_cli(["ode", "--K", "2", "--M", "2", "--L", "2", "--eta-w", "0.1", "--teacher", "orthogonal",
                            "--alpha-max", "3e4", "--out", str(tmp_path / "t.csv"), "--json"], capsys)
     info = json.loads(stdout)
     assert info["plateaus"] == [] and info["escape_alpha"] is None
@@ -119,7 +113,7 @@ def test_ode_json_without_plateau_has_null_escape(tmp_path, capsys):
 
 def test_stability_command(tmp_path, capsys):
     plot = tmp_path / "s.png"
-    code, stdout, _ = run(["stability", "--eta", "0.5", "--json", "--plot", str(plot)], capsys)
+    code, stdout, _ = run_cli(["stability", "--eta", "0.5", "--json", "--plot", str(plot)], capsys)
     info = json.loads(stdout)
     assert code == 0 and info["found"] and info["unstable"]
     assert {"fixed_point", "eigenvalues", "lambda_max", "predicted_escape_alpha"} <= set(info)
@@ -130,7 +124,7 @@ def test_stability_command(tmp_path, capsys):
 
 
 def test_bad_plateau_criteria_exit_2(tmp_path, capsys):
-    code, _, stderr = run(["ode", "--alpha-max", "10", "--out", str(tmp_path / "t.csv"), "--flatness", "-1"],
+    code, _, stderr = run_cli(["ode", "--alpha-max", "10", "--out", str(tmp_path / "t.csv"), "--flatness", "-1"],
                           capsys)
     assert code == 2 and "flatness" in stderr and stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []

@@ -35,12 +35,11 @@ import json
 import numpy as np
 import pytest
 
-import cli
 from plateau import Setup, integrate
 from plateau.compare import compare, format_table
 from plateau.sgd import seed_average, simulate_seeds
 
-from helpers import symmetric_start
+from helpers import symmetric_start, run_cli
 
 C_DEV = 0.3
 SEEDS = {250: 16, 2000: 10}
@@ -147,13 +146,6 @@ def test_compare_tabulates_deviations():
         compare(setup, [100, 100], 5.0)
     with pytest.raises(ValueError, match="at least K \\+ M"):
         compare(setup, [100, 2], 5.0)
-
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(args)
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
 
 
 def test_cli_compare_writes_files_and_table(tmp_path, capsys):

@@ -9,10 +9,11 @@ import time
 
 import pytest
 
-import cli
 from plateau.executors import ProcessExecutor, SerialExecutor
 from plateau.scan import (COLUMNS, GRID, HEADER_PREFIX, ScanDefinition, read_scan, run_point, run_scan,
                           scan_series)
+
+from helpers import run_cli
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,13 +21,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KILL_GRID = ["--K", "3", "--M", "3", "--L", "1,2,3,4", "--teacher", "degenerate,orthogonal,random",
              "--seeds", "0,1,2,3", "--alpha-max", "1e4"]
 SMALL_GRID = ["--L", "1,2,3", "--teacher", "degenerate,orthogonal", "--seeds", "0,1", "--alpha-max", "2e3"]
-
-
-def run(argv, capsys):
-    with pytest.raises(SystemExit) as stop:
-        cli.main(argv)
-    out, err = capsys.readouterr()
-    return stop.value.code, out, err
 
 
 def scan_process(args, **kwargs):
@@ -54,7 +48,7 @@ def data_lines(path):
 
 def test_points_rows_and_file_format(tmp_path, capsys):
     out = tmp_path / "scan.csv"
-    code, stdout, err = run(["scan", *SMALL_GRID, "--workers", "1", "--out", str(out)], capsys)
+    code, stdout, err = run_cli(["scan", *SMALL_GRID, "--workers", "1", "--out", str(out)], capsys)
     assert code == 0 and err == ""
     assert "12 points" in stdout and "12 finished" in stdout
     scan, rows = read_scan(out)
@@ -139,16 +133,16 @@ def test_another_scan_or_file_is_refused_with_one_line(tmp_path, capsys):
     before = out.read_bytes()
     for args in (["--L", "1,2,3", "--alpha-max", "500"], ["--L", "1,2", "--alpha-max", "500", "--min-span", "3"],
                  ["--L", "1,2", "--alpha-max", "500", "--sgd", "--N", "100"]):
-        code, stdout, err = run(["scan", *args, "--out", str(out)], capsys)
+        code, stdout, err = run_cli(["scan", *args, "--out", str(out)], capsys)
         assert code == 2 and stdout == ""
         assert err.startswith("Error: ") and err.count("\n") == 1 and "another scan" in err
     assert out.read_bytes() == before
     # The same grid given in another order is the same scan.
-    code, stdout, _ = run(["scan", "--L", "2,1", "--alpha-max", "500", "--out", str(out)], capsys)
+    code, stdout, _ = run_cli(["scan", "--L", "2,1", "--alpha-max", "500", "--out", str(out)], capsys)
     assert code == 0 and "2 already in the file" in stdout
     other = tmp_path / "traj.csv"
     other.write_text("alpha,eps_g\n0,1\n")
-    code, _, err = run(["scan", "--L", "1", "--alpha-max", "5", "--out", str(other)], capsys)
+    code, _, err = run_cli(["scan", "--L", "1", "--alpha-max", "5", "--out", str(other)], capsys)
     assert code == 2 and "not a plateau scan file" in err and err.count("\n") == 1
 
 
@@ -160,7 +154,7 @@ def test_another_scan_or_file_is_refused_with_one_line(tmp_path, capsys):
 def test_bad_options_exit_2_and_write_nothing(tmp_path, capsys, args):
     out = tmp_path / "scan.csv"
     argv = ["scan", "--alpha-max", "10", *args, "--out", str(out)]
-    code, _, err = run(argv, capsys)
+    code, _, err = run_cli(argv, capsys)
     assert code == 2 and err.startswith("Error: ") and err.count("\n") == 1
     assert not out.exists()
 
@@ -175,7 +169,7 @@ def test_failing_points_become_rows():
 
 def test_diverging_points_get_their_status(tmp_path, capsys):
     out = tmp_path / "scan.csv"
-    code, stdout, _ = run(["scan", "--activation", "linear", "--eta", "0.1,5", "--eta-w", "0",
+    code, stdout, _ = run_cli(["scan", "--activation", "linear", "--eta", "0.1,5", "--eta-w", "0",
                            "--alpha-max", "100", "--workers", "1", "--out", str(out)], capsys)
     assert code == 0 and "1 diverged" in stdout and "1 finished" in stdout
     rows = {row["eta"]: row for row in read_scan(out)[1]}
@@ -199,7 +193,7 @@ def test_process_pool_and_dask_give_the_same_rows(tmp_path):
 def test_cli_scheduler_local(tmp_path, capsys):
     pytest.importorskip("dask.distributed")
     out = tmp_path / "scan.csv"
-    code, stdout, _ = run(["scan", "--L", "1,2", "--seeds", "0,1", "--alpha-max", "500", "--scheduler", "local",
+    code, stdout, _ = run_cli(["scan", "--L", "1,2", "--seeds", "0,1", "--alpha-max", "500", "--scheduler", "local",
                            "--workers", "1", "--out", str(out)], capsys)
     assert code == 0 and "4 finished" in stdout
     reference = tmp_path / "reference.csv"
@@ -209,7 +203,7 @@ def test_cli_scheduler_local(tmp_path, capsys):
 
 def test_sgd_scan(tmp_path, capsys):
     out = tmp_path / "scan.csv"
-    code, stdout, _ = run(["scan", "--L", "1,2", "--alpha-max", "2", "--sgd", "--N", "50", "--sgd-seeds", "2",
+    code, stdout, _ = run_cli(["scan", "--L", "1,2", "--alpha-max", "2", "--sgd", "--N", "50", "--sgd-seeds", "2",
                            "--points", "20", "--workers", "2", "--out", str(out)], capsys)
     assert code == 0, stdout
     scan, rows = read_scan(out)
@@ -228,14 +222,14 @@ def test_plot_scan(tmp_path, capsys):
     assert orthogonal.x == [1, 2, 3] and orthogonal.finished == [2, 2, 2]
     assert orthogonal.no_plateau[1] == 2 and orthogonal.count[1] == 0   # no plateau at L = 2
     fig = tmp_path / "fig.png"
-    code, _, _ = run(["plot-scan", str(out), "--out", str(fig)], capsys)
+    code, _, _ = run_cli(["plot-scan", str(out), "--out", str(fig)], capsys)
     assert code == 0 and fig.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    code, _, _ = run(["plot-scan", str(out), "--x", "teacher", "--y", "plateau_level", "--out", str(fig)], capsys)
+    code, _, _ = run_cli(["plot-scan", str(out), "--x", "teacher", "--y", "plateau_level", "--out", str(fig)], capsys)
     assert code == 0
     for args in (["--y", "status"], ["--x", "wall_time"]):
-        code, _, err = run(["plot-scan", str(out), *args, "--out", str(fig)], capsys)
+        code, _, err = run_cli(["plot-scan", str(out), *args, "--out", str(fig)], capsys)
         assert code == 2 and err.startswith("Error: ") and err.count("\n") == 1
-    code, _, err = run(["plot-scan", str(tmp_path / "missing.csv"), "--out", str(fig)], capsys)
+    code, _, err = run_cli(["plot-scan", str(tmp_path / "missing.csv"), "--out", str(fig)], capsys)
     assert code == 2 and "cannot read" in err
 
 

@@ -5,16 +5,15 @@ import csv
 import numpy as np
 import pytest
 
-import cli
 from plateau import Setup, build_setup, integrate
 from plateau import sgd as sgd_module
 from plateau.kernels import sgd as kernels
 from plateau.kernels.integrals import ACTIVATION_CODES
 from plateau.networks import make_networks, resolve_start
-from plateau.sgd import numpy_steps, recording_steps, seed_average, simulate, simulate_seeds
+from plateau.sgd import numpy_steps, recording_steps, simulate, simulate_seeds
 from plateau.trajectory import Trajectory
 
-from helpers import random_valid_setup, soft_committee, symmetric_start
+from helpers import random_valid_setup, soft_committee, symmetric_start, run_cli
 
 
 # --- starting networks ---------------------------------------------------------------
@@ -200,13 +199,6 @@ def test_short_run_follows_the_ode_with_noise_and_trained_second_layer(activatio
 
 
 # --- the command -------------------------------------------------------------------------------
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(args)
-    captured = capsys.readouterr()
-    return exit_info.value.code, captured.out, captured.err
-
-
 def test_cli_sgd_writes_the_trajectory_and_figure(tmp_path, capsys):
     out, plot = tmp_path / "sgd.csv", tmp_path / "sgd.png"
     code, stdout, err = run_cli(["sgd", "--eta", "0.5", "--N", "200", "--seeds", "3", "--alpha-max", "2",

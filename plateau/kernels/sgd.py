@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from ._jit import jit_nogil
-from .integrals import ERF, LINEAR, RELU
+from .integrals import ERF, RELU
 
 _INV_SQRT2 = 1.0 / math.sqrt(2.0)
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
