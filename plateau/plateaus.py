@@ -16,13 +16,15 @@ Definition (parameters in :class:`PlateauCriteria`, exposed as CLI options):
    error sits at the integrator's or the float's floor is not one either.  A
    monotone exponential decay has |s| = alpha / tau, flat only while eps_g has
    dropped by less than ``flatness``, and so gives no plateau.  Two runs whose
-   gap never takes eps_g below ``escape_fraction`` times the first one's level
-   are one plateau (noise can break a run without any escape).
+   gap never takes eps_g below ``escape_fraction`` times the first one's level,
+   and whose levels differ by less than ``min_drop``, are one plateau (noise
+   can break a run without any escape).
 3. Its ``onset`` and ``end`` are the first and last alpha of the run, its
    ``level`` the smoothed eps_g at the flattest point of the run.
 4. Its ``escape_alpha`` is the first alpha after the run at which eps_g itself
    falls below ``escape_fraction`` times the level (interpolated linearly in
-   (ln alpha, ln eps_g) between recorded points).  A plateau the curve
+   (ln alpha, ln eps_g) between recorded points) -- or, in a cascade, below the
+   geometric mean of its level and the next plateau's, if that is higher.  A plateau the curve
    has not escaped by its last point has ``escaped = False`` and no escape
    time: the run ended on the plateau.  (With output noise the final, asymptotic
    error is flat too, and is reported the same way; judge it by its level.)
@@ -154,14 +156,20 @@ def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
     smooth, slope = smooth_log_log(alpha, eps, criteria.window)
     ceiling = (1.0 - criteria.min_drop) * smooth[0]
     flat = (np.abs(slope) <= criteria.flatness) & (smooth <= ceiling) & (smooth > criteria.min_level)
-    runs = _merge_unescaped(_flat_runs(flat), smooth, criteria.escape_fraction)
-    plateaus = []
+    runs = _merge_unescaped(_flat_runs(flat), smooth, criteria)
+    found = []   # (start, stop, level) of the runs long enough to be plateaus
     for start, stop in runs:
-        if alpha[stop] / alpha[start] < criteria.min_span:
-            continue
-        flattest = start + int(np.argmin(np.abs(slope[start:stop + 1])))
-        level = float(smooth[flattest])
-        escape = _first_crossing(alpha, eps, stop, criteria.escape_fraction * level)
+        if alpha[stop] / alpha[start] >= criteria.min_span:
+            flattest = start + int(np.argmin(np.abs(slope[start:stop + 1])))
+            found.append((start, stop, float(smooth[flattest])))
+    plateaus = []
+    for k, (start, stop, level) in enumerate(found):
+        threshold = criteria.escape_fraction * level
+        if k + 1 < len(found):
+            # In a cascade the curve leaves this plateau for the next, lower one, which may lie
+            # above escape_fraction x level: it has escaped once halfway down (in log) to it.
+            threshold = max(threshold, np.sqrt(level * found[k + 1][2]))
+        escape = _first_crossing(alpha, eps, stop, threshold)
         plateaus.append(Plateau(onset=float(alpha[start]), end=float(alpha[stop]), level=level,
                                 escape_alpha=escape, escaped=escape is not None))
     if not plateaus:
@@ -176,14 +184,17 @@ def _flat_runs(flat):
     return list(zip(np.nonzero(edges == 1)[0], np.nonzero(edges == -1)[0] - 1))
 
 
-def _merge_unescaped(runs, smooth, escape_fraction):
-    """Join consecutive runs when the curve between them stays above escape_fraction x the level."""
+def _merge_unescaped(runs, smooth, criteria):
+    """Join consecutive runs that are one plateau broken by noise: the curve between them stays
+    above escape_fraction x the first one's level, and the second lies within min_drop of it."""
     merged = []
     for start, stop in runs:
         if merged:
             prev_start, prev_stop = merged[-1]
             level = np.median(smooth[prev_start:prev_stop + 1])
-            if smooth[prev_stop:start + 1].min() > escape_fraction * level:
+            unescaped = smooth[prev_stop:start + 1].min() > criteria.escape_fraction * level
+            same_level = np.median(smooth[start:stop + 1]) >= (1.0 - criteria.min_drop) * level
+            if unescaped and same_level:
                 merged[-1] = (prev_start, stop)
                 continue
         merged.append((start, stop))

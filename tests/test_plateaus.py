@@ -79,3 +79,21 @@ def test_criteria_are_validated():
         PlateauCriteria(flatness=0)
     with pytest.raises(ValueError, match="escape_fraction"):
         PlateauCriteria(escape_fraction=1.5)
+
+
+def test_cascade_of_an_ode_run_in_order():
+    # K = M = 3 soft committee whose first student unit starts 1e-2 away from the symmetric subspace
+    # and the other two only 1e-14: the first unit specialises, and the two that are left sit on a
+    # second, lower plateau (a K = 2-like unspecialised state) until they split too.  Measured:
+    # 12..248 at 0.0266, then 618..1415 at 0.0141.  (Unequal teacher norms alone, T = diag(1.5, 1, 1),
+    # diag(2, 1, 1), diag(3, 1, 1), diag(1, .5, .5) with equal asymmetries, gave one plateau.)
+    from plateau import Setup, integrate
+    setup = Setup(activation="erf", eta=0.3, eta_w=0.0, sigma=0.0, T=np.eye(3), V=np.ones((3, 1)),
+                  Q=0.2 * np.eye(3), R=np.diag([1e-2, 1e-14, 1e-14]), W=np.ones((3, 1)))
+    traj = integrate(setup, 1e4, points=1500)
+    report = detect_plateaus(traj.alpha, traj.eps_g)
+    assert len(report.plateaus) == 2
+    first, second = report.plateaus
+    assert first.end < first.escape_alpha < second.onset < second.end < second.escape_alpha
+    assert 0.5 * first.level < second.level < (1 - 0.25) * first.level
+    assert report.outcome == "escaped"
