@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's scan figures: three ODE scans (about 4 minutes on 2 cores) and their plots, in docs/figures/.
+# The README's scan figures: three ODE scans (about 1.5 minutes on 2 cores) and their plots, in docs/figures/.
 # Rerunning resumes each scan from its file (a finished one is only checked) and redraws the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
