@@ -10,6 +10,8 @@ import time
 
 import click
 
+from plateau.ode import METHODS
+
 
 class Failure(Exception):
     """A run that ended without finishing (diverged or failed): exit status 1."""
@@ -148,7 +150,7 @@ def cli():
 @click.option("--alphas", help="Comma-separated times to record (default: a log grid).")
 @click.option("--points", type=int, default=400, show_default=True, help="Size of the log grid.")
 @click.option("--method", default="dopri5", show_default=True,
-              type=click.Choice(["dopri5", "RK45", "DOP853", "RK23", "Radau", "BDF", "LSODA"]),
+              type=click.Choice(METHODS),
               help="dopri5: compiled Dormand-Prince; others: scipy.integrate.solve_ivp.")
 @click.option("--rtol", type=float, default=1e-8, show_default=True)
 @click.option("--atol", type=float, default=1e-12, show_default=True)
@@ -284,7 +286,7 @@ def sgd(N, seeds, alpha_max, alphas, points, start, sgd_seed, workers, quiet, ou
 @click.option("--N", "Ns", required=True, help="Comma-separated input dimensions, e.g. 500,1000,2000.")
 @sgd_options
 @click.option("--method", default="dopri5", show_default=True,
-              type=click.Choice(["dopri5", "RK45", "DOP853", "RK23", "Radau", "BDF", "LSODA"]),
+              type=click.Choice(METHODS),
               help="ODE method.")
 @click.option("--out", type=click.Path(file_okay=False), required=True,
               help="Directory for ode.csv, sgd_N{N}.csv, compare.csv and compare.png.")

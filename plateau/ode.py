@@ -49,7 +49,8 @@ def initial_state(setup):
 
 def rhs_function(setup):
     """f(y) -> dy/dalpha for this setup, on packed states (n,)."""
-    return lambda y: rhs(np.ascontiguousarray(y, dtype=float), *kernel_arguments(setup))
+    args = kernel_arguments(setup)  # once, not on every call: f is the solvers' hot path
+    return lambda y: rhs(np.ascontiguousarray(y, dtype=float), *args)
 
 
 def kernel_arguments(setup):
