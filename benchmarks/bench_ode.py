@@ -58,7 +58,7 @@ def bench_case(name, setup):
     print(f"  baseline  solve_ivp(RK45) + NumPy RHS : {t_base:8.3f} s   ({base.nfev} RHS calls)   1.0x")
     print(f"  solve_ivp(RK45) + Numba RHS           : {t_scipy:8.3f} s   ({sc.nfev} RHS calls)   "
           f"{t_base / t_scipy:6.1f}x")
-    print(f"  compiled dopri5 (default)             : {t_fast:8.3f} s   ({traj.info['n_rhs']} RHS calls)   "
+    print(f"  compiled dopri5 (default)             : {t_fast:8.3f} s   ({traj.n_rhs} RHS calls)   "
           f"{t_base / t_fast:6.1f}x")
     print(f"  |eps_g(1e4) fast - baseline| = {agree:.2e}   final eps_g = {traj.eps_g[-1]:.6g}")
     return t_base / t_fast

@@ -20,10 +20,9 @@ times a semi-orthogonal K x L matrix, rescaled so that mean |w_i|^2 = s^2).
 """
 import numpy as np
 
-from .model import Setup
-
-TEACHERS = ("degenerate", "orthogonal", "random")
-INITS = ("random", "orthogonal")
+from .choices import INITS, SETUP_DEFAULTS, TEACHERS
+from .errors import InputError, choose
+from .model import SCALARS, Setup
 
 
 def teacher_vectors(M, L, mode, rng):
@@ -38,7 +37,7 @@ def teacher_vectors(M, L, mode, rng):
         V = rng.standard_normal((M, L))
         V /= np.linalg.norm(V, axis=1, keepdims=True)
     else:
-        raise ValueError(f"unknown teacher {mode!r}; choose one of {', '.join(TEACHERS)}")
+        choose("teacher", mode, TEACHERS)
     return V
 
 
@@ -56,16 +55,16 @@ def student_start(K, T, init, scale, N, rng):
     """
     M = T.shape[0]
     if N < max(K, M):
-        raise ValueError(f"N = {N} must be at least max(K, M) = {max(K, M)}")
+        raise InputError(f"N = {N} must be at least max(K, M) = {max(K, M)}")
     if scale <= 0 or not np.isfinite(scale):
-        raise ValueError(f"init-scale must be a positive number, got {scale}")
+        raise InputError(f"init-scale must be a positive number, got {scale}")
     if init == "random":
         J = scale * rng.standard_normal((K, N))
     elif init == "orthogonal":
         directions, _ = np.linalg.qr(rng.standard_normal((N, K)))
         J = scale * np.sqrt(N) * directions.T
     else:
-        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+        choose("init", init, INITS)
     Q = J @ J.T / N
     R = J[:, :M] @ overlap_factor(T).T / np.sqrt(N)
     return 0.5 * (Q + Q.T), R
@@ -85,27 +84,57 @@ def student_second_layer(K, V, init, scale, trained, rng):
     return scale * np.sqrt(K / L) * basis
 
 
-def build_setup(K=2, M=2, L=1, activation="erf", eta=0.1, eta_w=0.0, sigma=0.0,
-                teacher="degenerate", init="random", init_scale=0.5, seed=0, N=1000, T=None):
+def build_setup(K=SETUP_DEFAULTS["K"], M=SETUP_DEFAULTS["M"], L=SETUP_DEFAULTS["L"],
+                activation=SETUP_DEFAULTS["activation"], eta=SETUP_DEFAULTS["eta"],
+                eta_w=SETUP_DEFAULTS["eta_w"], sigma=SETUP_DEFAULTS["sigma"],
+                teacher=SETUP_DEFAULTS["teacher"], init=SETUP_DEFAULTS["init"],
+                init_scale=SETUP_DEFAULTS["init_scale"], seed=SETUP_DEFAULTS["seed"],
+                N=SETUP_DEFAULTS["init_N"], T=None):
     """A validated Setup from named choices (see the module docstring).
 
     All random draws come from ``numpy.random.default_rng(seed)``.
     """
     for name, value in (("K", K), ("M", M), ("L", L), ("N", N)):
         if isinstance(value, bool) or int(value) != value or value < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {value}")
+            raise InputError(f"{name} must be an integer >= 1, got {value}")
     K, M, L, N = int(K), int(M), int(L), int(N)
-    if teacher not in TEACHERS:
-        raise ValueError(f"unknown teacher {teacher!r}; choose one of {', '.join(TEACHERS)}")
-    if init not in INITS:
-        raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
+    choose("teacher", teacher, TEACHERS)
+    choose("init", init, INITS)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be an integer >= 0, got {seed!r}")
     rng = np.random.default_rng(seed)
     T = np.eye(M) if T is None else np.asarray(T, dtype=float)
     if T.shape != (M, M):
-        raise ValueError(f"T has shape {T.shape}, expected ({M}, {M})")
+        raise InputError(f"T has shape {T.shape}, expected ({M}, {M})")
     V = teacher_vectors(M, L, teacher, rng)
     Q, R = student_start(K, T, init, init_scale, N, rng)
     W = student_second_layer(K, V, init, init_scale, eta_w > 0, rng)
-    description = {"teacher": teacher, "init": init, "init_scale": init_scale, "seed": seed, "N": N}
-    return Setup(activation=activation, eta=eta, eta_w=eta_w, sigma=sigma,
-                 T=T, V=V, Q=Q, R=R, W=W, description=description)
+    return Setup(activation=activation, eta=eta, eta_w=eta_w, sigma=sigma, T=T, V=V, Q=Q, R=R, W=W,
+                 init=init, init_scale=init_scale, init_N=N, seed=seed)
+
+
+def resolve_setup(setup_file=None, overrides=None):
+    """The run's Setup: read from ``setup_file`` or built from options, then overridden.
+
+    Parameters
+    ----------
+    setup_file : path or None    a setup file (MODEL.md)
+    overrides : dict             option values, None meaning "not given": with a file only the
+                                 scalars (activation, eta, eta_w, sigma) may be given; without
+                                 one, any :func:`build_setup` argument, ``init_N`` standing for N,
+                                 the rest taken from :data:`plateau.choices.SETUP_DEFAULTS`.
+    Raises InputError for a bad file, a bad value, or a structural option beside a file.
+    """
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if setup_file is not None:
+        structural = sorted(set(given) - set(SCALARS))
+        if structural:
+            names = ", ".join("--" + name.replace("_", "-") for name in structural)
+            raise InputError(f"{names} cannot be combined with --setup: the file fixes the networks")
+        return Setup.from_file(setup_file).with_scalars(**given)
+    unknown = sorted(set(given) - set(SETUP_DEFAULTS))
+    if unknown:
+        raise InputError(f"unknown setup options {', '.join(unknown)}")
+    values = {**SETUP_DEFAULTS, **given}
+    values["N"] = values.pop("init_N")
+    return build_setup(**values)

@@ -27,6 +27,7 @@ from .files import atomic_output
 from .ode import DEFAULT_POINTS, integrate
 from .sgd import check_arguments, simulate
 from .trajectory import Trajectory
+from .errors import InputError
 
 TABLE_COLUMNS = ("N", "seeds", "max_abs_deviation", "scaled_deviation", "alpha_at_max", "status")
 
@@ -89,10 +90,10 @@ def compare(setup, Ns, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_POINTS
     """
     Ns = list(Ns)
     if not Ns:
-        raise ValueError("give at least one N")
+        raise InputError("give at least one N")
     Ns = [check_arguments(setup, N, alpha_max, seeds, alphas, points, seed, workers, start)[0] for N in Ns]
     if len(set(Ns)) != len(Ns):
-        raise ValueError(f"the sizes N must be distinct, got {', '.join(map(str, Ns))}")
+        raise InputError(f"the sizes N must be distinct, got {', '.join(map(str, Ns))}")
     ode = integrate(setup, alpha_max, alphas=alphas, points=points, method=method)
     runs, rows = {}, []
     for N in Ns:

@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import signal
 import sys
+from .errors import InputError
 
 
 def cpu_count():
@@ -116,7 +117,7 @@ class ProcessExecutor(_Closing):
     def __init__(self, workers=None):
         self.workers = cpu_count() if workers is None else int(workers)
         if self.workers < 1:
-            raise ValueError(f"workers must be an integer >= 1, got {workers}")
+            raise InputError(f"workers must be an integer >= 1, got {workers}")
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else None)
         self._forks = self._context.get_start_method() == "fork"
@@ -175,7 +176,7 @@ class DaskExecutor(_Closing):
         try:
             from dask import distributed
         except ImportError:
-            raise ValueError("--scheduler needs dask.distributed: pip install 'plateau[dask]' "
+            raise InputError("--scheduler needs dask.distributed: pip install 'plateau[dask]' "
                              "(or pip install 'dask[distributed]')") from None
         self._distributed = distributed
         self._cluster = None
@@ -192,7 +193,7 @@ class DaskExecutor(_Closing):
             try:
                 self.client = distributed.Client(address, timeout="10s")
             except (OSError, TimeoutError) as exc:
-                raise ValueError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
+                raise InputError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
         self._futures = []
 
     def warm_up(self, fn, *args):
@@ -221,7 +222,7 @@ def make_executor(workers=None, scheduler=None):
     """The executor for the CLI options: Dask when ``scheduler`` is given, else a process
     pool of ``workers`` processes (serial when ``workers`` is 1)."""
     if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
-        raise ValueError(f"--workers must be an integer >= 1, got {workers}")
+        raise InputError(f"--workers must be an integer >= 1, got {workers}")
     if scheduler is not None:
         return DaskExecutor(scheduler, workers=workers)
     if (cpu_count() if workers is None else workers) == 1:

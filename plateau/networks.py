@@ -14,23 +14,24 @@ teacher (the second layers are always the setup's: W = setup.W, V = setup.V):
     factorisation of a Gaussian (N, K+M) matrix drawn from the given generator.
 ``'draw'``
     B has overlaps exactly T (B = sqrt(N) S_T O_B), and the student is drawn
-    the way a user initialises a network, independently of B, from the setup's
-    ``description`` (written by :func:`plateau.builders.build_setup`):
+    the way a user initialises a network, independently of B, as the setup's
+    ``init`` says (set by :func:`plateau.builders.build_setup`):
     ``init='random'`` gives J_ik ~ N(0, s^2) i.i.d. and ``init='orthogonal'``
     gives J = s sqrt(N) times K orthonormal random rows, with s =
-    ``description['init_scale']``.  Q and R then differ from one draw to the
+    ``setup.init_scale``.  Q and R then differ from one draw to the
     next by O(s / sqrt N), the fluctuations that end a plateau in a real
     network; their averages over draws are the setup's in distribution only.
 ``'auto'``
-    ``'draw'`` when the setup's description names an ``init``, else ``'exact'``.
-    A setup whose student was replaced (``Setup.with_student``) no longer names
-    an ``init``, so 'auto' starts SGD from its new overlaps exactly.
+    ``'draw'`` when the setup's student was drawn (``init`` random or orthogonal),
+    else (``init='given'``) ``'exact'``.  A setup whose student was replaced
+    (``Setup.with_student``) is 'given', so 'auto' starts SGD from its new overlaps exactly.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
-STARTS = ("auto", "exact", "draw")
+from .choices import STARTS
+from .errors import InputError, choose
 
 
 @dataclass
@@ -69,24 +70,22 @@ def orthonormal_rows(n, N, rng):
 
 
 def resolve_start(setup, start):
-    """'exact' or 'draw' for a requested start in :data:`STARTS` (ValueError otherwise)."""
-    if start not in STARTS:
-        raise ValueError(f"unknown start {start!r}; choose one of {', '.join(STARTS)}")
-    has_init = "init" in setup.description
+    """'exact' or 'draw' for a requested start in :data:`STARTS` (InputError otherwise)."""
+    choose("start", start, STARTS)
     if start == "auto":
-        return "draw" if has_init else "exact"
-    if start == "draw" and not has_init:
-        raise ValueError("start='draw' needs a setup built from options (its description names the "
-                         "student's init and init_scale); use start='exact' for this setup")
+        return "draw" if setup.drawn else "exact"
+    if start == "draw" and not setup.drawn:
+        raise InputError("start='draw' needs a setup whose student was drawn (init random or "
+                         "orthogonal); use start='exact' for this setup")
     return start
 
 
 def check_size(setup, N):
-    """N as an int, or ValueError if it cannot hold K + M independent directions."""
+    """N as an int, or InputError if it cannot hold K + M independent directions."""
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
-        raise ValueError(f"N must be an integer >= 1, got {N!r}")
+        raise InputError(f"N must be an integer >= 1, got {N!r}")
     if N < setup.K + setup.M:
-        raise ValueError(f"N = {N} must be at least K + M = {setup.K + setup.M} "
+        raise InputError(f"N = {N} must be at least K + M = {setup.K + setup.M} "
                          "(the student and teacher vectors need independent directions)")
     return int(N)
 
@@ -113,7 +112,7 @@ def make_networks(setup, N, rng, start="auto"):
         J, B = X[:K], X[K:]
     else:
         B = np.sqrt(N) * gram_factor(np.asarray(setup.T)) @ orthonormal_rows(M, N, rng)
-        J = draw_student(K, N, setup.description["init"], setup.description.get("init_scale", 0.5), rng)
+        J = draw_student(K, N, setup.init, setup.init_scale, rng)
     return Networks(J=np.ascontiguousarray(J), B=np.ascontiguousarray(B),
                     W=np.array(setup.W, dtype=float), V=np.array(setup.V, dtype=float))
 
@@ -122,9 +121,9 @@ def draw_student(K, N, init, scale, rng):
     """J (K, N): i.i.d. N(0, scale^2) entries ('random') or scale sqrt(N) orthonormal rows ('orthogonal')."""
     scale = float(scale)
     if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"init_scale must be a positive number, got {scale}")
+        raise InputError(f"init_scale must be a positive number, got {scale}")
     if init == "random":
         return scale * rng.standard_normal((K, N))
     if init == "orthogonal":
         return scale * np.sqrt(N) * orthonormal_rows(K, N, rng)
-    raise ValueError(f"unknown init {init!r} in the setup's description; choose random or orthogonal")
+    choose("init", init, ("random", "orthogonal"))

@@ -7,18 +7,15 @@ the reference (a test checks the fast path against it).
 """
 import numpy as np
 
+from .choices import ATOL as DEFAULT_ATOL, DIVERGENCE_THRESHOLD, METHOD, METHODS, POINTS as DEFAULT_POINTS
+from .choices import RTOL as DEFAULT_RTOL
+from .errors import InputError, choose
 from .kernels import dopri, tableau
 from .kernels.integrals import ACTIVATION_CODES
 from .kernels.rhs import generalisation_error_path, rhs
 from .kernels.state import pack, unpack
 from .trajectory import Trajectory
 
-SCIPY_METHODS = ("RK45", "DOP853", "RK23", "Radau", "BDF", "LSODA")
-METHODS = ("dopri5",) + SCIPY_METHODS
-DEFAULT_RTOL = 1e-8
-DEFAULT_ATOL = 1e-12
-DEFAULT_POINTS = 400
-DIVERGENCE_THRESHOLD = 1e6
 _MAX_STEPS = 50_000_000
 
 
@@ -28,16 +25,16 @@ def output_grid(alpha_max, alphas=None, points=DEFAULT_POINTS):
     The log grid has ``points`` times from min(0.01, alpha_max / 100) to alpha_max.
     """
     if not np.isfinite(alpha_max) or alpha_max <= 0:
-        raise ValueError(f"alpha-max must be a positive number, got {alpha_max}")
+        raise InputError(f"alpha-max must be a positive number, got {alpha_max}")
     if alphas is not None:
         grid = np.asarray(alphas, dtype=float)
         if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)):
-            raise ValueError("alphas must be a non-empty list of finite numbers")
+            raise InputError("alphas must be a non-empty list of finite numbers")
         if grid.min() < 0 or grid.max() > alpha_max:
-            raise ValueError(f"alphas must lie in [0, alpha-max = {alpha_max:g}]")
+            raise InputError(f"alphas must lie in [0, alpha-max = {alpha_max:g}]")
         return np.unique(np.concatenate([[0.0], grid]))
     if int(points) != points or points < 2:
-        raise ValueError(f"points must be an integer >= 2, got {points}")
+        raise InputError(f"points must be an integer >= 2, got {points}")
     start = min(0.01, alpha_max / 100.0)
     return np.concatenate([[0.0], np.geomspace(start, alpha_max, int(points))])
 
@@ -59,8 +56,9 @@ def kernel_arguments(setup):
             ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma)
 
 
-def trajectory_from_states(setup, alpha, Y, status, message, info=None):
-    """A Trajectory from packed states Y (n_t, n) recorded at alpha (n_t,)."""
+def trajectory_from_states(setup, alpha, Y, status, message, **fields):
+    """A Trajectory from packed states Y (n_t, n) recorded at alpha (n_t,); ``fields`` are further
+    Trajectory fields (method, n_rhs)."""
     K, M, L = setup.K, setup.M, setup.L
     Y = np.ascontiguousarray(Y).reshape(len(alpha), -1)
     parts = [unpack(y, K, M, L) for y in Y]
@@ -71,10 +69,10 @@ def trajectory_from_states(setup, alpha, Y, status, message, info=None):
     T, V, K, M, act = kernel_arguments(setup)[:5]
     eps_g = generalisation_error_path(Y, T, V, K, M, act)
     return Trajectory(alpha=np.asarray(alpha, dtype=float), eps_g=eps_g, Q=Q, R=R, D=D, E=E, W=W,
-                      status=status, message=message, info=info or {})
+                      status=status, message=message, engine="ode", setup=setup, **fields)
 
 
-def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method="dopri5",
+def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHOD,
               rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, divergence_threshold=DIVERGENCE_THRESHOLD):
     """Integrate the ODEs of ``setup`` from alpha = 0 to ``alpha_max``.
 
@@ -94,11 +92,10 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method="dopr
     Trajectory with the recorded times up to where the run stopped; ``status`` is
     'finished', 'diverged' or 'failed' and ``message`` says why.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    choose("method", method, METHODS)
     for name, tol in (("rtol", rtol), ("atol", atol)):
         if not (np.isfinite(tol) and tol > 0):
-            raise ValueError(f"{name} must be a positive number, got {tol}")
+            raise InputError(f"{name} must be a positive number, got {tol}")
     grid = output_grid(alpha_max, alphas, points)
     y0 = initial_state(setup)
     if method == "dopri5":
@@ -107,11 +104,11 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method="dopr
             float(divergence_threshold), _MAX_STEPS)
         status, message = _describe(code, t_reached, alpha_max, divergence_threshold, setup)
         Y = Y[:n_done]
-        info = {"method": method, "n_rhs": int(n_rhs)}
+        n_rhs = int(n_rhs)
     else:
-        Y, status, message, info = _solve_with_scipy(setup, y0, grid, method, rtol, atol,
-                                                     divergence_threshold)
-    return trajectory_from_states(setup, grid[:len(Y)], Y, status, message, info)
+        Y, status, message, n_rhs = _solve_with_scipy(setup, y0, grid, method, rtol, atol,
+                                                      divergence_threshold)
+    return trajectory_from_states(setup, grid[:len(Y)], Y, status, message, method=method, n_rhs=n_rhs)
 
 
 def _describe(code, t_reached, alpha_max, threshold, setup):
@@ -142,10 +139,10 @@ def _solve_with_scipy(setup, y0, grid, method, rtol, atol, threshold):
     Y = sol.y.T
     finite = np.all(np.isfinite(Y), axis=1) & (np.max(np.abs(Y), axis=1) <= threshold)
     Y = Y[:np.argmin(finite)] if not finite.all() else Y
-    info = {"method": method, "n_rhs": int(sol.nfev)}
+    n_rhs = int(sol.nfev)
     if sol.status == 1 or len(Y) < len(sol.t):
         t_stop = sol.t_events[0][0] if len(sol.t_events[0]) else sol.t[len(Y) - 1]
-        return Y, "diverged", _diverged_message(t_stop, threshold, setup), info
+        return Y, "diverged", _diverged_message(t_stop, threshold, setup), n_rhs
     if sol.status != 0:
-        return Y, "failed", f"solve_ivp ({method}) failed: {sol.message}", info
-    return Y, "finished", f"integrated to alpha = {grid[-1]:g}", info
+        return Y, "failed", f"solve_ivp ({method}) failed: {sol.message}", n_rhs
+    return Y, "finished", f"integrated to alpha = {grid[-1]:g}", n_rhs

@@ -36,6 +36,7 @@ escape time, or None.
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+from .errors import InputError
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class PlateauCriteria:
                   ("window", self.window > 0), ("min_level", self.min_level >= 0)]
         for name, ok in checks:
             if not (ok and np.isfinite(getattr(self, name))):
-                raise ValueError(f"plateau criterion {name} = {getattr(self, name)} is out of range "
+                raise InputError(f"plateau criterion {name} = {getattr(self, name)} is out of range "
                                  "(flatness > 0, min_span > 1, 0 <= min_drop < 1, "
                                  "0 < escape_fraction < 1, window > 0, min_level >= 0)")
 
@@ -80,7 +81,6 @@ class PlateauReport:
     """
     plateaus: list = field(default_factory=list)
     main: int = None
-    criteria: PlateauCriteria = PlateauCriteria()
 
     @property
     def outcome(self):
@@ -96,6 +96,12 @@ class PlateauReport:
     def escape_alpha(self):
         main = self.main_plateau
         return None if main is None else main.escape_alpha
+
+    def describe(self):
+        """One line for people: the escape time or the outcome."""
+        if self.escape_alpha is not None:
+            return f"plateau, escape at alpha = {self.escape_alpha:.4g}"
+        return self.outcome.replace("_", " ")
 
     def summary(self):
         """The JSON fields: plateaus (list of objects), escape_alpha (or None), plateau_outcome."""
@@ -144,13 +150,13 @@ def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
     alpha = np.asarray(alpha, dtype=float)
     eps_g = np.asarray(eps_g, dtype=float)
     if alpha.shape != eps_g.shape or alpha.ndim != 1:
-        raise ValueError("alpha and eps_g must be 1-d arrays of the same length")
+        raise InputError("alpha and eps_g must be 1-d arrays of the same length")
     keep = alpha > 0
     alpha, eps_g = alpha[keep], eps_g[keep]
     if len(alpha) < 3:
-        return PlateauReport(criteria=criteria)
+        return PlateauReport()
     if np.any(np.diff(alpha) <= 0):
-        raise ValueError("alpha must be increasing")
+        raise InputError("alpha must be increasing")
     # eps_g can touch zero at the end of noise-free learning (rounding); floor it far below any plateau.
     eps = np.maximum(eps_g, 1e-300)
     smooth, slope = smooth_log_log(alpha, eps, criteria.window)
@@ -169,13 +175,13 @@ def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
             # In a cascade the curve leaves this plateau for the next, lower one, which may lie
             # above escape_fraction x level: it has escaped once halfway down (in log) to it.
             threshold = max(threshold, np.sqrt(level * found[k + 1][2]))
-        escape = _first_crossing(alpha, eps, stop, threshold)
+        escape = first_crossing(alpha, eps, stop, threshold)
         plateaus.append(Plateau(onset=float(alpha[start]), end=float(alpha[stop]), level=level,
                                 escape_alpha=escape, escaped=escape is not None))
     if not plateaus:
-        return PlateauReport(criteria=criteria)
+        return PlateauReport()
     main = int(np.argmax([p.end / p.onset for p in plateaus]))
-    return PlateauReport(plateaus=plateaus, main=main, criteria=criteria)
+    return PlateauReport(plateaus=plateaus, main=main)
 
 
 def _flat_runs(flat):
@@ -201,7 +207,7 @@ def _merge_unescaped(runs, smooth, criteria):
     return merged
 
 
-def _first_crossing(alpha, eps, start, threshold):
+def first_crossing(alpha, eps, start, threshold):
     """First alpha after index ``start`` where eps falls to ``threshold``, log-log interpolated; or None."""
     below = np.nonzero(eps[start:] <= threshold)[0]
     if len(below) == 0:

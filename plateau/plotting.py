@@ -90,7 +90,7 @@ def plot_comparison(ode, sgd_runs, name="eps_g", ax=None, entries=None):
     ``sgd_runs`` maps N to a Trajectory.  ``name`` is 'eps_g' (log-log axes) or
     one of Q, R, D, E, of which ``entries`` ((i, j) pairs; default: all of R,
     the upper triangle of Q and D) are drawn on a log alpha axis.  Bands come
-    from ``eps_g_sem`` or, for order parameters, ``info['order_parameter_sem']``
+    from ``eps_g_sem`` or, for order parameters, ``order_parameter_sem``
     when present.
     """
     import matplotlib.pyplot as plt
@@ -104,7 +104,7 @@ def plot_comparison(ode, sgd_runs, name="eps_g", ax=None, entries=None):
             sem = traj.eps_g_sem
             return traj.alpha[keep], [(None, traj.eps_g[keep], None if sem is None else sem[keep])]
         values = traj.order_parameter(name)
-        sem = traj.info.get("order_parameter_sem", {}).get(name)
+        sem = (traj.order_parameter_sem or {}).get(name)
         rows, cols = values.shape[1:]
         pairs = entries or [(i, j) for i in range(rows) for j in range(cols)
                             if name not in ("Q", "D") or j >= i]

@@ -49,6 +49,7 @@ from dataclasses import dataclass, field
 
 from .files import atomic_output
 from .plateaus import PlateauCriteria
+from .errors import InputError
 
 FORMAT_VERSION = 1
 HEADER_PREFIX = "# plateau-scan "
@@ -101,28 +102,28 @@ class ScanDefinition:
         for name in GRID:
             values = self.grid.get(name, DEFAULT_GRID.get(name))
             if values is None:
-                raise ValueError(f"the scan needs {_option(name)}")
+                raise InputError(f"the scan needs {_option(name)}")
             if isinstance(values, (str, int, float)):
                 values = [values]
             grid[name] = tuple(dict.fromkeys(_convert(name, v) for v in values))   # unique, in order
             if not grid[name]:
-                raise ValueError(f"{_option(name)} needs at least one value")
+                raise InputError(f"{_option(name)} needs at least one value")
         unknown = set(self.grid) - set(GRID)
         if unknown:
-            raise ValueError(f"unknown grid parameters {', '.join(sorted(unknown))}")
+            raise InputError(f"unknown grid parameters {', '.join(sorted(unknown))}")
         object.__setattr__(self, "grid", grid)
         _check_grid(grid)
         if self.engine not in ENGINES:
-            raise ValueError(f"unknown engine {self.engine!r}; choose one of {', '.join(ENGINES)}")
+            raise InputError(f"unknown engine {self.engine!r}; choose one of {', '.join(ENGINES)}")
         if not (self.init_scale > 0 and math.isfinite(self.init_scale)):
-            raise ValueError(f"--init-scale must be a positive number, got {self.init_scale}")
+            raise InputError(f"--init-scale must be a positive number, got {self.init_scale}")
         _check_int(self.init_N, "--init-N", max(max(grid["K"]), max(grid["M"])))
         _check_int(self.record_points, "--points", 2)
         if self.engine == "sgd":
             _check_int(self.N, "--N", max(grid["K"]) + max(grid["M"]))
             _check_int(self.sgd_seeds, "--sgd-seeds", 1)
         elif self.N is not None or self.sgd_seeds is not None:
-            raise ValueError("--N and --sgd-seeds need --sgd")
+            raise InputError("--N and --sgd-seeds need --sgd")
         if not isinstance(self.criteria, PlateauCriteria):
             object.__setattr__(self, "criteria", PlateauCriteria(**dict(self.criteria)))
 
@@ -150,7 +151,7 @@ class ScanDefinition:
     @classmethod
     def from_json(cls, data):
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
-            raise ValueError(f"unsupported scan format {data.get('format') if isinstance(data, dict) else data!r}")
+            raise InputError(f"unsupported scan format {data.get('format') if isinstance(data, dict) else data!r}")
         return cls(grid=data["grid"], engine=data["engine"], init_scale=data["init_scale"],
                    init_N=data["init_N"], record_points=data["record_points"], N=data["N"],
                    sgd_seeds=data["sgd_seeds"], criteria=PlateauCriteria(**data["criteria"]))
@@ -177,11 +178,11 @@ def _convert(name, value):
         if kind is float:
             return float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{_option(name)} takes {'integers' if kind is int else 'numbers'}, "
+        raise InputError(f"{_option(name)} takes {'integers' if kind is int else 'numbers'}, "
                          f"got {value!r}") from None
     value = str(value).strip()
     if name in _CHOICES and value not in _CHOICES[name]:
-        raise ValueError(f"unknown {name} {value!r}; choose from {', '.join(_CHOICES[name])}")
+        raise InputError(f"unknown {name} {value!r}; choose from {', '.join(_CHOICES[name])}")
     return value
 
 
@@ -190,18 +191,18 @@ def _check_grid(grid):
              ("seed", 0, "an integer >= 0")]
     for name, low, text in rules:
         if min(grid[name]) < low:
-            raise ValueError(f"{_option(name)} values must be {text}, "
+            raise InputError(f"{_option(name)} values must be {text}, "
                              f"got {min(grid[name])}")
     for name, positive in (("eta", True), ("eta_w", False), ("sigma", False), ("alpha_max", True)):
         for value in grid[name]:
             if not math.isfinite(value) or value < 0 or (positive and value == 0):
-                raise ValueError(f"{_option(name)} values must be finite and "
+                raise InputError(f"{_option(name)} values must be finite and "
                                  f"{'> 0' if positive else '>= 0'}, got {value:g}")
 
 
 def _check_int(value, option, low):
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{option} must be an integer >= {low}, got {value}")
+        raise InputError(f"{option} must be an integer >= {low}, got {value}")
 
 
 def definition_from_options(texts, **settings):
@@ -221,7 +222,7 @@ def definition_from_options(texts, **settings):
             elif part:
                 values.append(part)
         if not values:
-            raise ValueError(f"{_option(name)} needs at least one value")
+            raise InputError(f"{_option(name)} needs at least one value")
         grid[name] = values
     return ScanDefinition(grid=grid, **settings)
 
@@ -324,7 +325,7 @@ def read_scan(path):
     """Read a scan file: (ScanDefinition, rows as dicts in file order).
 
     A torn last line (a crash while it was written) is left out.  Raises
-    ValueError with a one-line message for a file that is not a scan file.
+    InputError with a one-line message for a file that is not a scan file.
     """
     definition, rows, _ = _read(path)
     return definition, rows
@@ -336,29 +337,29 @@ def _read(path):
         with open(path, "rb") as handle:
             data = handle.read()
     except OSError as exc:
-        raise ValueError(f"cannot read scan file {path}: {exc.strerror}") from None
+        raise InputError(f"cannot read scan file {path}: {exc.strerror}") from None
     complete = data[:data.rfind(b"\n") + 1]
     text = complete.decode("utf-8", errors="replace")
     first, _, rest = text.partition("\n")
     if not first.startswith(HEADER_PREFIX):
-        raise ValueError(f"{path} is not a plateau scan file (its first line is not "
+        raise InputError(f"{path} is not a plateau scan file (its first line is not "
                          f"'{HEADER_PREFIX.strip()} {{...}}'); use another --out or remove it")
     try:
         definition = ScanDefinition.from_json(json.loads(first[len(HEADER_PREFIX):]))
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ValueError(f"{path}: the scan definition on its first line is unreadable ({exc})") from None
+        raise InputError(f"{path}: the scan definition on its first line is unreadable ({exc})") from None
     reader = csv.reader(io.StringIO(rest))
     header = next(reader, None)
     if header is None or tuple(header) != COLUMNS:
-        raise ValueError(f"{path}: unexpected columns; it was not written by this version of plateau")
+        raise InputError(f"{path}: unexpected columns; it was not written by this version of plateau")
     rows = []
     for number, fields in enumerate(reader, start=3):
         if len(fields) != len(COLUMNS):
-            raise ValueError(f"{path}, line {number}: expected {len(COLUMNS)} fields, got {len(fields)}")
+            raise InputError(f"{path}, line {number}: expected {len(COLUMNS)} fields, got {len(fields)}")
         try:
             rows.append({name: _parse(name, text) for name, text in zip(COLUMNS, fields)})
         except ValueError:
-            raise ValueError(f"{path}, line {number}: unreadable value") from None
+            raise InputError(f"{path}, line {number}: unreadable value") from None
     return definition, rows, len(complete)
 
 
@@ -380,7 +381,7 @@ class ScanFile:
             if diff:
                 name = diff[0]
                 mine, theirs = _describe(definition, name), _describe(existing, name)
-                raise ValueError(f"{self.path} holds another scan ({name} is {theirs} there, {mine} here); "
+                raise InputError(f"{self.path} holds another scan ({name} is {theirs} there, {mine} here); "
                                  "use another --out, or remove the file to start over")
         else:
             with atomic_output(self.path) as handle:
@@ -454,7 +455,7 @@ def _lock(handle, path):
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
-        raise ValueError(f"{path} is being written by another running scan") from None
+        raise InputError(f"{path} is being written by another running scan") from None
 
 
 # --- running a scan -------------------------------------------------------------------------
@@ -583,9 +584,9 @@ def scan_series(definition, rows, x="L", y="escape_alpha"):
     seed; values at each x are pooled over seeds.
     """
     if x not in GRID:
-        raise ValueError(f"--x must be a grid parameter: {', '.join(GRID)}")
+        raise InputError(f"--x must be a grid parameter: {', '.join(GRID)}")
     if y not in NUMERIC_RESULTS:
-        raise ValueError(f"--y must be a numeric result column: {', '.join(NUMERIC_RESULTS)}")
+        raise InputError(f"--y must be a numeric result column: {', '.join(NUMERIC_RESULTS)}")
     group_names = [name for name in definition.varied() if name not in (x, "seed")]
     xs = list(definition.grid[x])
     if _TYPES[x] is not str:

@@ -34,6 +34,7 @@ from .model import Setup
 from .networks import check_size, make_networks, resolve_start
 from .ode import DEFAULT_POINTS, DIVERGENCE_THRESHOLD, output_grid
 from .trajectory import Trajectory
+from .errors import InputError
 
 # The kernel stops when a field or an error component exceeds this: far beyond
 # any finite run below the divergence threshold, and far from overflow.
@@ -48,7 +49,7 @@ def recording_steps(N, alpha_max, alphas=None, points=DEFAULT_POINTS):
     grid = output_grid(alpha_max, alphas, points)
     steps = np.unique(np.rint(grid * N).astype(np.int64))
     if steps[-1] < 1:
-        raise ValueError(f"alpha-max = {alpha_max:g} is less than one step at N = {N} (alpha = t/N)")
+        raise InputError(f"alpha-max = {alpha_max:g} is less than one step at N = {N} (alpha = t/N)")
     return steps
 
 
@@ -112,19 +113,19 @@ def simulate_seeds(setup, N, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_
 
 def check_arguments(setup, N, alpha_max, seeds=8, alphas=None, points=DEFAULT_POINTS, seed=0, workers=None,
                     start="auto", divergence_threshold=DIVERGENCE_THRESHOLD):
-    """Validate the arguments of :func:`simulate_seeds` (ValueError with a one-line message).
+    """Validate the arguments of :func:`simulate_seeds` (InputError with a one-line message).
 
     Returns N, seeds, workers (ints), the start mode ('exact' or 'draw') and the recording steps.
     """
     if not isinstance(setup, Setup):
-        raise ValueError(f"setup must be a Setup, got {type(setup).__name__}")
+        raise InputError(f"setup must be a Setup, got {type(setup).__name__}")
     N = check_size(setup, N)
     seeds = _positive_int(seeds, "seeds")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+        raise InputError(f"seed must be an integer >= 0, got {seed!r}")
     workers = _cpu_count() if workers is None else _positive_int(workers, "workers")
     if not (divergence_threshold > 0):
-        raise ValueError(f"divergence_threshold must be positive, got {divergence_threshold}")
+        raise InputError(f"divergence_threshold must be positive, got {divergence_threshold}")
     mode = resolve_start(setup, start)
     steps = recording_steps(N, alpha_max, alphas, points)
     return N, seeds, workers, mode, steps
@@ -150,20 +151,17 @@ def simulate(setup, N, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_POINTS
 def seed_average(runs, alpha_max=None):
     """The seed average of trajectories recorded at the same times (see :func:`simulate`)."""
     if not runs:
-        raise ValueError("no trajectories to average")
+        raise InputError("no trajectories to average")
     n_t = min(len(run.alpha) for run in runs)
     S = len(runs)
     eps = np.array([run.eps_g[:n_t] for run in runs])
     mean = {name: np.mean([getattr(run, name)[:n_t] for run in runs], axis=0) for name in "QRDE"}
     sem = eps.std(axis=0, ddof=1) / math.sqrt(S) if S > 1 else None
     failed = [run for run in runs if not run.success]
-    info = {key: runs[0].info[key] for key in ("N", "seed", "start") if key in runs[0].info}
-    info["seeds"] = S
+    order_sem = None
     if S > 1:
-        # Not written to files; the comparison figure draws bands from it.
-        info["order_parameter_sem"] = {
-            name: np.std([getattr(run, name)[:n_t] for run in runs], axis=0, ddof=1) / math.sqrt(S)
-            for name in "QRDE"}
+        order_sem = {name: np.std([getattr(run, name)[:n_t] for run in runs], axis=0, ddof=1) / math.sqrt(S)
+                     for name in "QRDE"}
     if not failed:
         status = "finished"
         reached = runs[0].alpha[-1] if alpha_max is None else alpha_max
@@ -174,8 +172,10 @@ def seed_average(runs, alpha_max=None):
         message = (f"{len(failed)} of {S} seeds stopped (seed index {indices}); the average ends at "
                    f"alpha = {runs[0].alpha[n_t - 1]:.4g}. Earliest: "
                    f"{min(failed, key=lambda run: run.info.get('steps', 0)).message}")
-    return Trajectory(alpha=runs[0].alpha[:n_t].copy(), eps_g=eps.mean(axis=0), eps_g_sem=sem,
-                      status=status, message=message, info=info, **mean)
+    first = runs[0]
+    return Trajectory(alpha=first.alpha[:n_t].copy(), eps_g=eps.mean(axis=0), eps_g_sem=sem,
+                      status=status, message=message, engine="sgd", setup=first.setup, N=first.N, runs=S,
+                      seed=first.seed, start=first.start, order_parameter_sem=order_sem, **mean)
 
 
 def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, cancelled):
@@ -209,7 +209,7 @@ def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, can
         recorded += 1
     T, F = np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.F)
     eps = np.array([generalisation_error(Q[r], R[r], D[r], E[r], T, F, act) for r in range(recorded)])
-    info = {"N": N, "seed": seed, "seed_index": index, "start": mode, "steps": int(done)}
+    info = {"seed_index": index, "steps": int(done)}
     if stopped_at is None:
         status, message = "finished", f"simulated to alpha = {steps[-1] / N:g}"
     else:
@@ -218,7 +218,8 @@ def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, can
                    f"became non-finite or an order parameter exceeded {threshold:g} in magnitude "
                    f"(eta = {setup.eta:g}, eta_w = {setup.eta_w:g} may be too large)")
     return Trajectory(alpha=steps[:recorded] / N, eps_g=eps, Q=Q[:recorded], R=R[:recorded],
-                      D=D[:recorded], E=E[:recorded], status=status, message=message, info=info)
+                      D=D[:recorded], E=E[:recorded], status=status, message=message, engine="sgd",
+                      setup=setup, N=N, runs=1, seed=seed, start=mode, info=info)
 
 
 def _bounded(params, W, threshold):
@@ -237,7 +238,7 @@ def _cpu_count():
 
 def _positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        raise InputError(f"{name} must be an integer >= 1, got {value!r}")
     return int(value)
 
 

@@ -38,7 +38,8 @@ import numpy as np
 
 from .kernels.state import pack, unpack
 from .ode import initial_state, integrate, rhs_function, trajectory_from_states
-from .plateaus import PlateauCriteria, _first_crossing
+from .errors import InputError
+from .plateaus import PlateauCriteria, first_crossing
 
 # A fixed point is accepted when its residual |dy/dalpha| is below this.
 _RESIDUAL_TOL = 1e-9
@@ -79,6 +80,20 @@ class StabilityResult:
                 "lambda_max": self.lambda_max, "unstable": self.unstable,
                 "initial_asymmetry": self.initial_asymmetry,
                 "predicted_escape_alpha": self.predicted_escape_alpha}
+
+
+def measure_escape(setup, result, criteria=PlateauCriteria(), alpha_max=None):
+    """Integrate ``setup`` and measure its plateaus, to check a :class:`StabilityResult`'s prediction.
+
+    ``alpha_max`` defaults to 3x the predicted escape (at least 1e3), or 1e4 when
+    there is no prediction.  Returns (Trajectory, PlateauReport).
+    """
+    from .plateaus import trajectory_plateaus
+    if alpha_max is None:
+        predicted = result.predicted_escape_alpha
+        alpha_max = max(1e3, 3 * predicted) if predicted else 1e4
+    trajectory = integrate(setup, alpha_max, points=800)
+    return trajectory, trajectory_plateaus(trajectory, criteria)
 
 
 # --- the symmetric subspace --------------------------------------------------------
@@ -259,9 +274,9 @@ def _escape_amplitude(setup, y_fp, direction, active, lam, threshold, eps=1e-7):
     v[active] = direction / np.linalg.norm(direction)
     try:
         start = setup.with_student(*unpack(y_fp + eps * v, setup.K, setup.M, setup.L))
-    except ValueError:  # +v leaves the PSD cone: the opposite direction is the physical one
+    except InputError:  # +v leaves the PSD cone: the opposite direction is the physical one
         start = setup.with_student(*unpack(y_fp - eps * v, setup.K, setup.M, setup.L))
     horizon = 50.0 / lam
     traj = integrate(start, horizon, alphas=np.geomspace(1e-3, horizon, 4000), rtol=1e-10, atol=1e-14)
-    tau = _first_crossing(traj.alpha[1:], np.maximum(traj.eps_g[1:], 1e-300), 0, threshold)
+    tau = first_crossing(traj.alpha[1:], np.maximum(traj.eps_g[1:], 1e-300), 0, threshold)
     return None if tau is None else float(eps * np.exp(lam * tau))

@@ -4,22 +4,37 @@ A :class:`Trajectory` holds, for n_t recorded times,
 
     alpha (n_t,), eps_g (n_t,), Q (n_t, K, K), R (n_t, K, M), D (n_t, K, K), E (n_t, K, M)
 
-plus ``status`` ('finished', 'diverged', 'failed'), a readable ``message``,
-for SGD ``eps_g_sem`` (n_t,), the standard error of the seed mean, and for the
-ODE the second-layer vectors ``W`` (n_t, K, L) (in memory only: the file holds
-D and E, as MODEL.md fixes).
+and typed fields saying what it is: ``status`` ('finished', 'diverged',
+'failed') with a readable ``message``; ``engine`` ('ode' or 'sgd'); for SGD
+``N``, ``runs`` (seeds averaged), the base ``seed``, the ``start`` mode,
+``eps_g_sem`` (n_t,), the standard error of the run mean, and
+``order_parameter_sem`` {name: (n_t, ., .)} for Q, R, D, E; for the ODE the
+``method``, the number of right-hand-side calls ``n_rhs`` and the second-layer
+vectors ``W`` (n_t, K, L) (in memory only: the file holds D and E, as MODEL.md
+fixes); ``setup``, the run's :class:`~plateau.model.Setup` when known.
 
-The trajectory file (MODEL.md) has a header row, then one row per time:
-``alpha, eps_g[, eps_g_sem]``, then every entry of Q, R, D, E named ``Q[i,k]``.
+The trajectory file (MODEL.md) starts with one line ``# plateau-trajectory
+{json}`` (format version, status, message, engine, units, the setup and the
+typed fields above), then a header row, then one row per time: ``alpha, eps_g[,
+eps_g_sem]``, then every entry of Q, R, D, E named ``Q[i,k]``.  Read it with
+:meth:`Trajectory.from_csv` (which also reads files without the first line,
+written by plateau 0.1, as 'finished') or ``pandas.read_csv(path, comment='#')``.
 """
 import csv
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import InputError
 from .files import atomic_output
 
 ORDER_PARAMETERS = ("Q", "R", "D", "E")
+FORMAT_VERSION = 1
+HEADER_PREFIX = "# plateau-trajectory "
+UNITS = {"alpha": "steps / N", "eps_g": "1/2 E||f - y_clean||^2 (MODEL.md)"}
+# Typed fields written to (and read from) the first line, beside status and message.
+_META = ("engine", "N", "runs", "seed", "start", "method", "n_rhs")
 
 
 @dataclass
@@ -33,8 +48,17 @@ class Trajectory:
     status: str = "finished"
     message: str = ""
     eps_g_sem: np.ndarray = None
-    info: dict = field(default_factory=dict)
     W: np.ndarray = None
+    engine: str = "ode"
+    setup: object = None
+    N: int = None
+    runs: int = None
+    seed: int = None
+    start: str = None
+    method: str = None
+    n_rhs: int = None
+    order_parameter_sem: dict = None
+    info: dict = field(default_factory=dict)   # per-run details (SGD: seed_index, steps)
 
     @property
     def success(self):
@@ -51,9 +75,21 @@ class Trajectory:
     def order_parameter(self, name):
         """One of Q, R, D, E, shape (n_t, ., .)."""
         if name not in ORDER_PARAMETERS:
-            raise ValueError(f"unknown order parameter {name!r}")
+            raise InputError(f"unknown order parameter {name!r}")
         return getattr(self, name)
 
+    def summary(self):
+        """The run's part of a --json summary: status, message, final time and error, typed fields."""
+        out = {"status": self.status, "message": self.message,
+               "final_eps_g": float(self.eps_g[-1]) if len(self.eps_g) else None,
+               "final_alpha": float(self.alpha[-1]) if len(self.alpha) else None,
+               "points": int(len(self.alpha))}
+        out.update({name: getattr(self, name) for name in _META if getattr(self, name) is not None})
+        if self.runs is not None:
+            out["seeds"] = self.runs   # the name of plateau 0.1's summaries
+        return out
+
+    # --- the file ---------------------------------------------------------------------------
     def columns(self):
         """Column names of the trajectory file, in order."""
         names = ["alpha", "eps_g"]
@@ -73,9 +109,20 @@ class Trajectory:
         parts += [getattr(self, name).reshape(n_t, -1) for name in ORDER_PARAMETERS]
         return np.hstack(parts)
 
+    def header(self):
+        """The JSON object of the file's first line."""
+        from . import __version__
+        out = {"format": FORMAT_VERSION, "status": self.status, "message": self.message, "units": UNITS,
+               **{name: getattr(self, name) for name in _META if getattr(self, name) is not None},
+               "plateau_version": __version__}
+        if self.setup is not None:
+            out["setup"] = self.setup.to_dict()
+        return out
+
     def to_csv(self, path):
         """Write the trajectory file atomically (temporary name, then rename)."""
         with atomic_output(path) as handle:
+            handle.write(HEADER_PREFIX + json.dumps(self.header(), separators=(",", ":")) + "\n")
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(self.columns())
             for row in self.table():
@@ -83,22 +130,62 @@ class Trajectory:
 
     @classmethod
     def from_csv(cls, path):
-        """Read a trajectory file written by :meth:`to_csv` (status is not stored: 'finished')."""
-        with open(path) as handle:
-            header = next(csv.reader(handle))
-        data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+        """Read a trajectory file written by :meth:`to_csv` (or by plateau 0.1, without the first
+        line: status 'finished').  Every problem is an InputError naming the file."""
+        try:
+            with open(path) as handle:
+                first = handle.readline()
+                meta = {}
+                if first.startswith(HEADER_PREFIX):
+                    meta = _read_header(path, first[len(HEADER_PREFIX):])
+                    first = handle.readline()
+                header = next(csv.reader([first]), [])
+                data = np.loadtxt(handle, delimiter=",", ndmin=2)
+        except OSError as exc:
+            raise InputError(f"cannot read trajectory file {path}: {exc.strerror}") from None
+        except (ValueError, UnicodeDecodeError):
+            raise InputError(f"{path}: the rows of a trajectory file must be numbers") from None
+        if len(data) == 0 or data.shape[1] != len(header):
+            raise InputError(f"{path}: a trajectory file needs a header and rows of {len(header)} numbers")
         column = {name: data[:, j] for j, name in enumerate(header)}
-        shapes = {}
-        for name in header:
-            if "[" in name:
-                base, idx = name[:-1].split("[")
-                i, j = map(int, idx.split(","))
-                rows, cols = shapes.get(base, (0, 0))
-                shapes[base] = (max(rows, i + 1), max(cols, j + 1))
-        matrices = {}
-        for base in ORDER_PARAMETERS:
-            rows, cols = shapes[base]
-            stack = [column[f"{base}[{i},{j}]"] for i in range(rows) for j in range(cols)]
-            matrices[base] = np.stack(stack, axis=1).reshape(len(data), rows, cols)
+        for needed in ("alpha", "eps_g"):
+            if needed not in column:
+                raise InputError(f"{path} has no {needed} column: not a trajectory file")
+        matrices = {name: _matrix(path, header, column, name, len(data)) for name in ORDER_PARAMETERS}
+        setup = None
+        if "setup" in meta:
+            from .model import Setup
+            setup = Setup.from_dict(meta["setup"])
         return cls(alpha=column["alpha"], eps_g=column["eps_g"], eps_g_sem=column.get("eps_g_sem"),
-                   **matrices)
+                   status=meta.get("status", "finished"), message=meta.get("message", ""), setup=setup,
+                   **{name: meta[name] for name in _META if name in meta}, **matrices)
+
+
+def _read_header(path, text):
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError:
+        raise InputError(f"{path}: the first line's JSON is unreadable") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+        raise InputError(f"{path}: unsupported trajectory format "
+                         f"{meta.get('format') if isinstance(meta, dict) else meta!r}")
+    return meta
+
+
+def _matrix(path, header, column, base, n_t):
+    """The (n_t, rows, cols) stack of one order parameter's columns ``base[i,j]``."""
+    rows = cols = 0
+    for name in header:
+        if name.startswith(base + "["):
+            try:
+                i, j = map(int, name[len(base) + 1:-1].split(","))
+            except ValueError:
+                raise InputError(f"{path}: unreadable column name {name!r}") from None
+            rows, cols = max(rows, i + 1), max(cols, j + 1)
+    if rows == 0:
+        raise InputError(f"{path} has no {base}[i,j] columns: a trajectory file holds Q, R, D and E")
+    try:
+        stack = [column[f"{base}[{i},{j}]"] for i in range(rows) for j in range(cols)]
+    except KeyError as missing:
+        raise InputError(f"{path} lacks the column {missing.args[0]}") from None
+    return np.stack(stack, axis=1).reshape(n_t, rows, cols)

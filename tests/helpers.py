@@ -33,8 +33,8 @@ def random_valid_setup(rng, K, M, L, activation="erf", eta=0.3, eta_w=0.2, sigma
 
 def run_cli(argv, capsys):
     """Run the CLI's main() in-process: (exit status, stdout, stderr)."""
-    import cli
+    from plateau.cli import main
     with pytest.raises(SystemExit) as stop:
-        cli.main(argv)
+        main(argv)
     out, err = capsys.readouterr()
     return stop.value.code, out, err

@@ -19,7 +19,9 @@ def test_ode_writes_the_trajectory_file_and_summary(tmp_path, capsys):
     summary = json.loads(stdout)
     assert summary["status"] == "finished" and summary["final_eps_g"] > 0
     with open(out) as handle:
+        first = handle.readline()
         header = next(csv.reader(handle))
+    assert first.startswith("# plateau-trajectory {") and json.loads(first[21:])["status"] == "finished"
     assert header[:2] == ["alpha", "eps_g"]
     assert "Q[0,1]" in header and "R[1,2]" in header and "D[1,0]" in header and "E[0,2]" in header
     traj = Trajectory.from_csv(out)

@@ -168,7 +168,7 @@ def test_cli_compare_writes_files_and_table(tmp_path, capsys):
 @pytest.mark.parametrize("args,match", [
     (["--N", "100,3"], "at least K + M"),
     (["--N", "100,abc"], "--N must be comma-separated integers"),
-    (["--N", "100", "--seeds", "0"], "seeds must be"),
+    (["--N", "100", "--runs", "0"], "--runs must be"),
     (["--N", "100", "--sigma", "-1"], "sigma must be >= 0"),
 ])
 def test_cli_compare_bad_input_exits_2_with_one_line(tmp_path, capsys, args, match):

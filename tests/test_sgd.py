@@ -1,6 +1,7 @@
 """Direct SGD: the starting networks, the compiled step against plain NumPy, reproducibility,
 divergence, input checks, short cross-checks against the ODE, and the ``plateau sgd`` command."""
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -201,12 +202,13 @@ def test_short_run_follows_the_ode_with_noise_and_trained_second_layer(activatio
 # --- the command -------------------------------------------------------------------------------
 def test_cli_sgd_writes_the_trajectory_and_figure(tmp_path, capsys):
     out, plot = tmp_path / "sgd.csv", tmp_path / "sgd.png"
-    code, stdout, err = run_cli(["sgd", "--eta", "0.5", "--N", "200", "--seeds", "3", "--alpha-max", "2",
+    code, stdout, err = run_cli(["sgd", "--eta", "0.5", "--N", "200", "--runs", "3", "--alpha-max", "2",
                                  "--points", "10", "--out", str(out), "--plot", str(plot), "--json",
                                  "--quiet"], capsys)
     assert code == 0, err
     assert '"status": "finished"' in stdout and '"seeds": 3' in stdout
     with open(out) as handle:
+        assert handle.readline().startswith("# plateau-trajectory {")
         header = next(csv.reader(handle))
     assert header[:3] == ["alpha", "eps_g", "eps_g_sem"]
     traj = Trajectory.from_csv(out)
@@ -216,7 +218,7 @@ def test_cli_sgd_writes_the_trajectory_and_figure(tmp_path, capsys):
 
 @pytest.mark.parametrize("args,match", [
     (["--N", "3"], "at least K + M"),
-    (["--N", "100", "--seeds", "0"], "seeds must be"),
+    (["--N", "100", "--runs", "0"], "--runs must be"),
     (["--N", "100", "--alpha-max", "-2"], "alpha-max"),
     (["--N", "100", "--alphas", "1,x"], "--alphas must be"),
 ])
@@ -228,3 +230,12 @@ def test_cli_sgd_bad_input_exits_2_with_one_line(tmp_path, capsys, args, match):
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and match in lines[0]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_sgd_old_seeds_spelling_still_counts_runs(tmp_path, capsys):
+    # plateau 0.1 spelled --runs as --seeds: it keeps working, with a note on stderr.
+    out = tmp_path / "sgd.csv"
+    code, stdout, err = run_cli(["sgd", "--N", "50", "--seeds", "2", "--alpha-max", "0.1", "--points", "3",
+                                 "--out", str(out), "--json", "--quiet"], capsys)
+    assert code == 0 and json.loads(stdout)["runs"] == 2
+    assert "deprecated" in err and "--runs" in err

@@ -1,0 +1,49 @@
+"""The ``plateau`` command group and its entry point: how errors become exit statuses.
+
+Exit statuses: 0 success; 1 a run that did not finish (diverged or failed:
+:class:`Failure`); 2 bad input (:class:`plateau.errors.InputError` or a click
+usage error), printed as one line ``Error: ...``; 130 interrupted (Ctrl-C).
+Any other exception is a bug in plateau and is reported as one, with its
+traceback, never as bad input.
+"""
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import InputError
+
+
+class Failure(Exception):
+    """A run that ended without finishing (diverged or failed): exit status 1."""
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="plateau")
+def cli():
+    """Online learning of two-layer networks with several outputs, and its plateaus."""
+
+
+def main(argv=None):
+    """Entry point: one-line errors with exit status 2 for bad input, 1 for a run that did not finish."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:
+        click.echo(cli.get_help(click.Context(cli, info_name="plateau")))
+        sys.exit(0)
+    try:
+        cli.main(args=args, prog_name="plateau", standalone_mode=False)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as stop:
+        sys.exit(stop.exit_code)
+    except click.ClickException as exc:
+        click.echo(f"Error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except InputError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    except Failure as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    sys.exit(0)

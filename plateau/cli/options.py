@@ -1,0 +1,185 @@
+"""Options shared by several commands, and the parsing of option strings.
+
+Choices and defaults come from :mod:`plateau.choices` (and the plateau
+criteria's from :class:`plateau.plateaus.PlateauCriteria`), so the help texts
+show the values the package really uses.
+"""
+import dataclasses
+
+import click
+
+from ..choices import ACTIVATIONS, INITS, METHOD, METHODS, POINTS, SETUP_DEFAULTS, STARTS, TEACHERS
+from ..errors import InputError
+
+D = SETUP_DEFAULTS
+
+
+def _stack(options):
+    def decorate(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+    return decorate
+
+
+def model_options(func):
+    """Options that describe a model run; all default to None so that given ones can be told apart
+    (plateau.builders.resolve_setup fills in the defaults shown in brackets)."""
+    return _stack([
+        click.option("--setup", "setup_file", type=click.Path(dir_okay=False),
+                     help="Setup file (JSON, MODEL.md); options below override its scalars."),
+        click.option("--K", "K", type=int, help=f"Student hidden units [{D['K']}]."),
+        click.option("--M", "M", type=int, help=f"Teacher hidden units [{D['M']}]."),
+        click.option("--L", "L", type=int, help=f"Output units [{D['L']}]."),
+        click.option("--activation", type=click.Choice(ACTIVATIONS),
+                     help=f"Hidden activation [{D['activation']}]."),
+        click.option("--eta", type=float, help=f"First-layer learning rate [{D['eta']}]."),
+        click.option("--eta-w", "eta_w", type=float,
+                     help=f"Second-layer learning rate; 0 freezes it [{D['eta_w']:g}]."),
+        click.option("--sigma", type=float, help=f"Output noise standard deviation [{D['sigma']:g}]."),
+        click.option("--teacher", type=click.Choice(TEACHERS), help=f"Teacher second layer [{D['teacher']}]."),
+        click.option("--init", type=click.Choice(INITS), help=f"Student start [{D['init']}]."),
+        click.option("--init-scale", "init_scale", type=float,
+                     help=f"Scale of the student's initial weights [{D['init_scale']}]."),
+        click.option("--seed", type=int, help=f"Seed of the random draws (teacher, student start) [{D['seed']}]."),
+        click.option("--init-N", "init_N", type=int,
+                     help=f"Input dimension in which the student's start is drawn [{D['init_N']}]."),
+    ])(func)
+
+
+MODEL_OPTION_NAMES = ("setup_file", "K", "M", "L", "activation", "eta", "eta_w", "sigma", "teacher", "init",
+                      "init_scale", "seed", "init_N")
+
+
+def pop_setup(options):
+    """Remove the model options from a command's keyword arguments; return the resolved Setup."""
+    from ..builders import resolve_setup
+    values = {name: options.pop(name) for name in MODEL_OPTION_NAMES}
+    return resolve_setup(values.pop("setup_file"), values)
+
+
+_CRITERIA_HELP = {
+    "flatness": "A point is flat when |d ln eps_g / d ln alpha| <= this.",
+    "min_span": "A plateau spans at least this factor in alpha.",
+    "min_drop": "A plateau lies below (1 - this) x the initial eps_g.",
+    "escape_fraction": "Escape: eps_g falls below this x the plateau level.",
+    "window": "Half-width of the log-log smoothing window, in decades of alpha.",
+    "min_level": "Flat stretches below this eps_g are a finished run, not a plateau.",
+}
+
+
+def plateau_options(func):
+    """Options of the plateau definition (plateau.plateaus.PlateauCriteria), with its defaults."""
+    from ..plateaus import PlateauCriteria
+    defaults = {f.name: f.default for f in dataclasses.fields(PlateauCriteria)}
+    return _stack([
+        click.option("--" + name.replace("_", "-"), name, type=float, default=defaults[name], show_default=True,
+                     help=text)
+        for name, text in _CRITERIA_HELP.items()
+    ])(func)
+
+
+def pop_criteria(options):
+    """Remove the plateau options from a command's keyword arguments; return the PlateauCriteria."""
+    from ..plateaus import PlateauCriteria
+    return PlateauCriteria(**{name: options.pop(name) for name in _CRITERIA_HELP})
+
+
+def ode_options(func):
+    """The integrator's options: recorded times, method, tolerances."""
+    from ..choices import ATOL, RTOL
+    return _stack([
+        click.option("--alphas", help="Comma-separated times to record (default: a log grid)."),
+        click.option("--points", type=int, default=POINTS, show_default=True, help="Size of the log grid."),
+        click.option("--method", default=METHOD, show_default=True, type=click.Choice(METHODS),
+                     help="dopri5: compiled Dormand-Prince; others: scipy.integrate.solve_ivp."),
+        click.option("--rtol", type=float, default=RTOL, show_default=True),
+        click.option("--atol", type=float, default=ATOL, show_default=True),
+    ])(func)
+
+
+def _deprecated_seeds(ctx, param, value):
+    if value is not None:
+        click.echo("Note: --seeds counts runs here; it is deprecated in favour of --runs "
+                   "(in `plateau scan`, --seeds lists seeds).", err=True)
+    return value
+
+
+def sgd_options(func):
+    """Options shared by ``sgd`` and ``compare``: runs, recorded times, start, workers, progress."""
+    from ..choices import SGD_RUNS
+    return _stack([
+        click.option("--runs", type=int, help=f"Independent SGD runs (seeds) per N, averaged [{SGD_RUNS}]."),
+        click.option("--seeds", "seeds_count", type=int, hidden=True, callback=_deprecated_seeds,
+                     help="Deprecated spelling of --runs."),
+        click.option("--alpha-max", "alpha_max", type=float, required=True, help="Run to this alpha = t/N."),
+        click.option("--alphas", help="Comma-separated times to record, rounded to whole steps "
+                                      "(default: the ODE's log grid)."),
+        click.option("--points", type=int, default=POINTS, show_default=True, help="Size of the log grid."),
+        click.option("--start", type=click.Choice(STARTS), default="auto", show_default=True,
+                     help="exact: initial overlaps equal the setup's; draw: draw the student per run as "
+                          "its init says; auto: draw when the setup's student was drawn, else exact."),
+        click.option("--sgd-seed", "sgd_seed", type=int,
+                     help="Base seed of the SGD runs [the setup's seed, else 0]."),
+        click.option("--workers", type=int, help="Threads running the runs in parallel [all CPUs]."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    ])(func)
+
+
+def sgd_arguments(setup, options, progress):
+    """Keyword arguments of plateau.sgd.simulate, popped from the shared SGD options."""
+    from ..choices import SGD_RUNS
+    runs, old = options.pop("runs"), options.pop("seeds_count")
+    if runs is not None and old is not None and runs != old:
+        raise InputError("--runs and its old spelling --seeds disagree; give --runs only")
+    runs = next((value for value in (runs, old) if value is not None), SGD_RUNS)
+    if runs < 1:
+        raise InputError(f"--runs must be an integer >= 1, got {runs}")
+    base = options.pop("sgd_seed")
+    if base is None:
+        base = setup.seed if setup.seed is not None else 0
+    quiet = options.pop("quiet")
+    return dict(seeds=runs, alpha_max=options.pop("alpha_max"), alphas=parse_floats(options.pop("alphas"), "--alphas"),
+                points=options.pop("points"), seed=base, workers=options.pop("workers"), start=options.pop("start"),
+                progress=progress and not quiet)
+
+
+# --- option strings -------------------------------------------------------------------
+def parse_floats(text, name):
+    """'0.1,1,10' -> [0.1, 1.0, 10.0] (None stays None)."""
+    if text is None:
+        return None
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(f"{name} must be comma-separated numbers, got {text!r}") from None
+
+
+def parse_sizes(text, name="--N"):
+    """'500,1000' -> [500, 1000]."""
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(f"{name} must be comma-separated integers, got {text!r}") from None
+    if not sizes:
+        raise InputError(f"{name} must name at least one size")
+    return sizes
+
+
+def parse_list(text, name, integers=False):
+    """A comma-separated list of values; with ``integers``, 'a-b' stands for a, a+1, ..., b.
+
+    Values stay strings (except expanded ranges); the scan definition converts and checks them.
+    """
+    values = []
+    for part in (part.strip() for part in str(text).split(",")):
+        low, dash, high = part.partition("-")
+        if dash and integers and low.isdigit() and high.isdigit():
+            if int(high) < int(low):
+                raise InputError(f"{name}: the range {part} is empty (write low-high)")
+            values += range(int(low), int(high) + 1)
+        elif part:
+            values.append(part)
+    if not values:
+        raise InputError(f"{name} needs at least one value")
+    return values

@@ -1,0 +1,106 @@
+"""Commands over many runs: ``scan`` and ``plot-scan``."""
+import sys
+
+import click
+
+from ..choices import ACTIVATIONS, INITS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
+from .app import Failure, cli
+from .options import parse_list, plateau_options, pop_criteria
+from .output import save_figure
+
+S = SCAN_DEFAULTS
+# Grid options: (name, option, integers, help)
+_GRID_OPTIONS = [
+    ("K", "--K", True, f"Student hidden units [{S['K']}]."),
+    ("M", "--M", True, f"Teacher hidden units [{S['M']}]."),
+    ("L", "--L", True, f"Output units [{S['L']}]."),
+    ("teacher", "--teacher", False, f"Teacher second layers: {','.join(TEACHERS)} [{S['teacher']}]."),
+    ("init", "--init", False, f"Student starts: {','.join(INITS)} [{S['init']}]."),
+    ("activation", "--activation", False, f"Activations: {','.join(ACTIVATIONS)} [{S['activation']}]."),
+    ("eta", "--eta", False, f"First-layer learning rates [{S['eta']}]."),
+    ("eta_w", "--eta-w", False, f"Second-layer learning rates [{S['eta_w']}: trained, unlike other commands]."),
+    ("sigma", "--sigma", False, f"Output noise standard deviations [{S['sigma']:g}]."),
+    ("seed", "--seeds", True, f"Seeds of the random draws, a list (a-b: a range), one point each [{S['seed']}]."),
+    ("alpha_max", "--alpha-max", False, "Integrate (simulate) to these alpha = t/N."),
+]
+
+
+def scan_grid_options(func):
+    """Grid options of ``scan``: comma-separated values, every combination is a point."""
+    for name, option, _, text in reversed(_GRID_OPTIONS):
+        func = click.option(option, name, required=name == "alpha_max", help=text)(func)
+    return func
+
+
+def grid_from_options(options):
+    """{name: list of values} for the grid options given (a-b ranges expanded for integers)."""
+    grid = {}
+    for name, option, integers, _ in _GRID_OPTIONS:
+        text = options.pop(name)
+        if text is not None:
+            grid[name] = parse_list(text, option, integers)
+    seeds = grid.get("seed")
+    if seeds is not None and len(seeds) == 1 and str(seeds[0]).isdigit() and int(seeds[0]) > 1:
+        click.echo(f"Note: --seeds {seeds[0]} runs the one seed {seeds[0]}; for {seeds[0]} seeds write "
+                   f"--seeds 0-{int(seeds[0]) - 1}.", err=True)
+    return grid
+
+
+def _deprecated_sgd_seeds(ctx, param, value):
+    if value is not None:
+        click.echo("Note: --sgd-seeds is deprecated; use --sgd-runs.", err=True)
+    return value
+
+
+@cli.command()
+@scan_grid_options
+@click.option("--init-scale", "init_scale", type=float, default=S["init_scale"], show_default=True,
+              help="Scale of the student's initial weights.")
+@click.option("--init-N", "init_N", type=int, default=S["init_N"], show_default=True,
+              help="Input dimension in which the student's start is drawn.")
+@click.option("--points", type=int, default=400, show_default=True, help="Size of the recorded log grid of alpha.")
+@click.option("--sgd", is_flag=True, help="Simulate SGD instead of integrating the ODEs.")
+@click.option("--N", "N", type=int, help=f"SGD input dimension [{SGD_N}].")
+@click.option("--sgd-runs", "sgd_runs", type=int, help=f"Independent SGD runs averaged per point [{SGD_RUNS}].")
+@click.option("--sgd-seeds", "sgd_seeds_old", type=int, hidden=True, callback=_deprecated_sgd_seeds)
+@plateau_options
+@click.option("--out", type=click.Path(dir_okay=False), required=True,
+              help="Scan file (CSV); an existing one of the same scan is resumed.")
+@click.option("--workers", type=int, help="Worker processes (or Dask workers of --scheduler local) [all CPUs].")
+@click.option("--scheduler", help="Run on this Dask scheduler (tcp://host:port), or 'local' for a LocalCluster.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, workers, scheduler, quiet, **options):
+    """Measure plateaus over a grid: every combination of the comma-separated values (a-b: a range
+    of integers) is a point with one row in --out, written as it finishes; rerun to resume."""
+    from ..executors import make_executor
+    from ..scan import ScanDefinition, run_scan
+    criteria = pop_criteria(options)
+    runs = sgd_runs if sgd_runs is not None else sgd_seeds_old
+    if sgd:
+        N = SGD_N if N is None else N
+        runs = SGD_RUNS if runs is None else runs
+    definition = ScanDefinition(grid=grid_from_options(options), engine="sgd" if sgd else "ode",
+                                init_scale=init_scale, init_N=init_N, record_points=points, N=N,
+                                sgd_seeds=runs, criteria=criteria)
+    with make_executor(workers, scheduler) as executor:
+        result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty())
+    click.echo(f"{out}: {result.message}")
+    errors = result.statuses.get("error", 0)
+    if errors:
+        raise Failure(f"{errors} point{'s' if errors > 1 else ''} raised an error (see the message column of {out})")
+
+
+@cli.command("plot-scan")
+@click.argument("scan_file", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Figure file (png, pdf, svg).")
+@click.option("--x", "x", default="L", show_default=True, help="Grid parameter on the x axis.")
+@click.option("--y", "y", default="escape_alpha", show_default=True, help="Result column on the y axis.")
+def plot_scan(scan_file, out, x, y):
+    """Plot a scan: y against x (mean and min-max over seeds), the plateau level, and the
+    fraction of seeds with a plateau; one line per combination of the other varied parameters."""
+    from ..plotting import scan_figure
+    from ..scan import read_scan, scan_series, scan_title
+    definition, rows = read_scan(scan_file)
+    series = scan_series(definition, rows, x, y)
+    levels = scan_series(definition, rows, x, "plateau_level")
+    save_figure(scan_figure(series, levels, x, y, title=scan_title(definition, x)), out)
