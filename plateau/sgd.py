@@ -255,32 +255,3 @@ def _progress_bar(total, enabled):
         return _NoBar()
     from tqdm import tqdm
     return tqdm(total=total, unit="step", unit_scale=True, delay=2.0, desc="SGD", leave=False)
-
-
-# --- plain NumPy reference ------------------------------------------------------------
-def numpy_steps(J, W, B, V, n_steps, activation, eta, eta_w, sigma, rng_x, rng_z):
-    """The update of :func:`plateau.kernels.sgd.sgd_steps` written plainly in NumPy, one step per
-    Python iteration: the lockstep reference of the tests and the baseline of the benchmark.
-
-    Draws xi = rng_x.standard_normal(N) and zeta = rng_z.standard_normal(L) (when sigma > 0)
-    per step, i.e. the same numbers as the kernel.  Updates J (K, N) and W (K, L) in place.
-    """
-    from scipy.special import erf
-    N = J.shape[1]
-    g, dg = {
-        "erf": (lambda x: erf(x / math.sqrt(2.0)), lambda x: math.sqrt(2.0 / math.pi) * np.exp(-0.5 * x * x)),
-        "relu": (lambda x: np.maximum(x, 0.0), lambda x: (x > 0.0).astype(float)),
-        "linear": (lambda x: x, np.ones_like),
-    }[activation]
-    root = math.sqrt(N)
-    for _ in range(n_steps):
-        xi = rng_x.standard_normal(N)
-        lam, nu = J @ xi / root, B @ xi / root
-        y = V.T @ g(nu)
-        if sigma != 0.0:
-            y = y + sigma * rng_z.standard_normal(V.shape[1])
-        e = y - W.T @ g(lam)
-        coef = (eta / root) * dg(lam) * (W @ e)
-        if eta_w != 0.0:
-            W += (eta_w / N) * np.outer(g(lam), e)
-        J += np.outer(coef, xi)

@@ -134,16 +134,19 @@ class Trajectory:
         line: status 'finished').  Every problem is an InputError naming the file."""
         try:
             with open(path) as handle:
-                first = handle.readline()
-                meta = {}
-                if first.startswith(HEADER_PREFIX):
-                    meta = _read_header(path, first[len(HEADER_PREFIX):])
-                    first = handle.readline()
-                header = next(csv.reader([first]), [])
-                data = np.loadtxt(handle, delimiter=",", ndmin=2)
+                lines = handle.readlines()
         except OSError as exc:
             raise InputError(f"cannot read trajectory file {path}: {exc.strerror}") from None
-        except (ValueError, UnicodeDecodeError):
+        except UnicodeDecodeError:
+            raise InputError(f"{path} is not a text file") from None
+        meta = {}
+        if lines and lines[0].startswith(HEADER_PREFIX):
+            meta = _read_header(path, lines.pop(0)[len(HEADER_PREFIX):])
+        header = next(csv.reader(lines[:1]), [])
+        rows = [line for line in lines[1:] if line.strip()]
+        try:
+            data = np.loadtxt(rows, delimiter=",", ndmin=2) if rows else np.empty((0, 0))
+        except ValueError:
             raise InputError(f"{path}: the rows of a trajectory file must be numbers") from None
         if len(data) == 0 or data.shape[1] != len(header):
             raise InputError(f"{path}: a trajectory file needs a header and rows of {len(header)} numbers")

@@ -11,7 +11,8 @@ from plateau import sgd as sgd_module
 from plateau.kernels import sgd as kernels
 from plateau.kernels.integrals import ACTIVATION_CODES
 from plateau.networks import make_networks, resolve_start
-from plateau.sgd import numpy_steps, recording_steps, simulate, simulate_seeds
+from plateau.reference import numpy_steps
+from plateau.sgd import recording_steps, simulate, simulate_seeds
 from plateau.trajectory import Trajectory
 
 from helpers import random_valid_setup, soft_committee, symmetric_start, run_cli
