@@ -1,0 +1,11 @@
+"""Fisher information of the two-layer student (issue 12): spectrum, dense matrix, tables.
+
+See :mod:`plateau.fisher.spectrum` for the structure of the spectrum and
+:mod:`plateau.fisher.averages` for the Gaussian averages.
+"""
+from .averages import averages
+from .dense import dense_fisher, monte_carlo_fisher
+from .spectrum import FisherSpectrum, fisher_spectrum, trajectory_spectrum
+
+__all__ = ["FisherSpectrum", "averages", "dense_fisher", "fisher_spectrum", "monte_carlo_fisher",
+           "trajectory_spectrum"]
