@@ -31,10 +31,12 @@ which are added to the outliers.
 
 C comes from the eigendecomposition Q = V diag(q) V^T, C = V diag(sqrt(max(q, 0))):
 no inverse of Q is ever formed, so singular or nearly singular Q (J_2 = J_1 +
-small noise, or exactly equal units on a symmetric plateau) is handled without a
-cutoff: a zero eigenvalue of Q gives a zero column of C, i.e. a direction of z
-that no field sees, exactly as for an orthogonal direction of the N-space.
-Negative eigenvalues of Q down to -1e-9 (relative) are rounding and clipped to 0.
+small noise, or exactly equal units on a symmetric plateau) is handled: a zero
+eigenvalue of Q gives a zero column of C, i.e. a direction of z that no field
+sees, exactly as for an orthogonal direction of the N-space.  Rank cutoff:
+eigenvalues of Q below 1e-13 times the largest are set to 0 (rounding of a
+singular Q; see _RANK_CUTOFF), and negative ones below -1e-9 times the largest
+make Q an InputError (not positive semidefinite).
 
 Statistics (P = K N + K L, or K N when frozen):
 
@@ -55,6 +57,14 @@ from .dense import fisher_from_vectors
 from ..errors import InputError
 
 _PSD_RTOL = 1e-9
+# Eigenvalues of Q below this times the largest are rounding of a singular Q and are set to 0.
+# Q's entries carry rounding ~1e-16 relative, so a zero eigenvalue comes out as +-1e-16 and its
+# square root, a column of C, as ~1e-8: for ReLU, whose E[g'g'] is linear in the angle
+# between units, that alone would open exactly equal units by an angle ~1e-8.  With the
+# cutoff, units closer than an angle of ~sqrt(1e-13) = 3e-7 are treated as parallel: from Q
+# alone, ReLU results for nearly parallel units are good to ~3e-7 absolute (in units of
+# the largest Q), erf and linear ones (quadratic in the angle) to ~1e-13.
+_RANK_CUTOFF = 1e-13
 
 
 @dataclass
@@ -148,14 +158,14 @@ def _validate(Q, D, W, activation, trained, N, L):
     return Q, D, W, K, N, L
 
 
-def _psd_factor(X, name, keep=None):
+def _psd_factor(X, name, keep=None, cutoff=0.0):
     """A factor F (..., K, keep) with F F^T = X, from the eigendecomposition (largest `keep`)."""
     X = 0.5 * (X + np.swapaxes(X, -1, -2))
     values, vectors = np.linalg.eigh(X)
     scale = np.maximum(np.abs(values).max(axis=-1, keepdims=True), 1e-300)
     if np.any(values < -_PSD_RTOL * scale):
         raise InputError(f"{name} is not positive semidefinite (eigenvalue {values.min():.3g})")
-    values = np.clip(values, 0.0, None)
+    values = np.where(values > cutoff * scale, values, 0.0)
     if keep is not None and keep < X.shape[-1]:
         dropped = values[..., :X.shape[-1] - keep]
         if np.any(dropped > 1e-8 * scale):
@@ -183,7 +193,7 @@ def fisher_spectrum(Q, D=None, W=None, activation="erf", trained=True, N=None, L
     docstring for the formulas.
     """
     Q, D, W, K, N, L = _validate(Q, D, W, activation, trained, N, L)
-    C = _psd_factor(Q, "Q")
+    C = _psd_factor(Q, "Q", cutoff=_RANK_CUTOFF)
     extra = 0
     if W is None:
         keep = K if L is None else min(K, L)
