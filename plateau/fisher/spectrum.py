@@ -174,6 +174,19 @@ def _psd_factor(X, name, keep=None, cutoff=0.0):
     return vectors * np.sqrt(values)[..., None, :]
 
 
+def bulk_matrix(Q, D, activation="erf"):
+    """Gamma_ik = D_ik E[g'(lambda_i) g'(lambda_k)], the bulk matrix; Q, D (..., K, K) -> (..., K, K).
+
+    Its eigenvalues are the bulk of the spectrum of Gs (each N - K times); an eigenvector
+    x says how the units move together: delta J_i = x_i u with u orthogonal to every J_k
+    changes the outputs by (sum_i x_i w_i g'(lambda_i)) (u . xi) / sqrt(N).
+    """
+    Q, D, _, _, _, _ = _validate(Q, D, None, activation, False, None, None)
+    avg = averages(activation, _psd_factor(Q, "Q", cutoff=_RANK_CUTOFF))
+    gamma = D * avg["J2"]
+    return 0.5 * (gamma + np.swapaxes(gamma, -1, -2))
+
+
 def fisher_spectrum(Q, D=None, W=None, activation="erf", trained=True, N=None, L=None):
     """The spectrum of the Fisher matrix of a student with overlaps Q and second layer W (or D).
 
