@@ -88,7 +88,8 @@ def fisher_figure(trajectory, spectrum_table, plateaus=None, title=None, plain=F
         for p in plateaus.plateaus:
             bottom.axvspan(p.onset, p.end, color="tab:orange", alpha=0.15, linewidth=0)
     top.set_xlabel("")
-    top.legend(fontsize="small")
+    if top.get_legend_handles_labels()[0]:
+        top.legend(fontsize="small")
     bottom.legend(fontsize="small", ncol=2)
     if title:
         top.set_title(title)
