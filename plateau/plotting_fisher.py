@@ -25,7 +25,7 @@ def _positive(values):
 
 
 def add_fisher_panel(ax, spectrum_table, plain=False, bulk=True, outliers=True, color=None, label=None):
-    """Draw the spectrum against alpha on ``ax``: bulk eigenvalues solid (one color each), outliers dashed (grey), log-log.
+    """Draw the spectrum against alpha on ``ax``, log-log: bulk solid (a color each), outliers dashed (grey).
 
     Parameters
     ----------

@@ -12,10 +12,12 @@ not the square root of a cancelling determinant.
 For a pair (i, k), with Delta_ik = (1 + Q_ii)(1 + Q_kk) - Q_ik^2, theta_ik the
 angle between a_i and a_k and s = sin theta_ik:
 
-quantity                        erf, g = erf(x/sqrt2)               relu                       linear
-J2_ik = E[g'_i g'_k]            (2/pi) / sqrt(Delta)                (pi - theta) / (2pi)       1
-I2_ik = E[g_i g_k]              (2/pi) asin(Q_ik/sqrt((1+Q_ii)(1+Q_kk)))  |a_i||a_k|(s + (pi-theta) cos theta)/(2pi)   Q_ik
-H_ik  = E[g''_i g_k]            -(2/pi) Q_ik / ((1+Q_ii) sqrt(Delta))  |a_k| s / (2pi |a_i|)  0
+    J2_ik = E[g'_i g'_k]   erf: (2/pi) / sqrt(Delta)
+                           relu: (pi - theta) / (2pi)                     linear: 1
+    I2_ik = E[g_i g_k]     erf: (2/pi) asin(Q_ik / sqrt((1 + Q_ii)(1 + Q_kk)))
+                           relu: |a_i||a_k| (s + (pi - theta) cos theta) / (2pi)   linear: Q_ik
+    H_ik = E[g''_i g_k]    erf: -(2/pi) Q_ik / ((1 + Q_ii) sqrt(Delta))
+                           relu: |a_k| s / (2pi |a_i|)                    linear: 0
 
 (ReLU: g'' is Dirac's delta, H_ik = p_i(0) E[relu(lambda_k) | lambda_i = 0].)
 The second-moment block, a d x d matrix for every pair,

@@ -169,7 +169,7 @@ def _psd_factor(X, name, keep=None, cutoff=0.0):
     if keep is not None and keep < X.shape[-1]:
         dropped = values[..., :X.shape[-1] - keep]
         if np.any(dropped > 1e-8 * scale):
-            raise InputError(f"{name} has rank above L = {keep}")
+            raise InputError(f"{name} has rank above L = {keep}, so it is not W W^T of one network (a seed average?)")
         values, vectors = values[..., -keep:], vectors[..., -keep:]
     return vectors * np.sqrt(values)[..., None, :]
 
