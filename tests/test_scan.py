@@ -73,9 +73,17 @@ def test_points_rows_and_file_format(tmp_path, capsys):
     # The degenerate teacher with a trained second layer keeps its plateau at L = 2; orthogonal loses it.
     assert by[(2, "degenerate", 0)]["plateau_outcome"] == "escaped"
     assert by[(2, "orthogonal", 0)]["plateau_outcome"] == "no_plateau"
-    # L = 1: the orthogonal teacher is the degenerate one (v_n = e_0), so the rows agree.
-    same = [{**row, "teacher": None} for row in results([by[(1, "orthogonal", 0)], by[(1, "degenerate", 0)]])]
-    assert same[0] == same[1]
+    # A row is the measurement of the point run by hand: the scan passes its seed and settings through.
+    from plateau import build_setup, integrate
+    from plateau.plateaus import trajectory_plateaus
+    for seed in (0, 1):   # one escapes, the other has no plateau
+        setup = build_setup(K=2, M=2, L=3, teacher="orthogonal", eta_w=0.1, seed=seed, init_scale=0.5, N=1000)
+        report = trajectory_plateaus(integrate(setup, 2e3, points=400), scan.criteria)
+        row, main = by[(3, "orthogonal", seed)], report.main_plateau
+        assert (row["plateau_outcome"], row["n_plateaus"]) == (report.outcome, len(report.plateaus))
+        assert row["plateau_level"] == (main.level if main else None)
+    first = out.read_text().splitlines()[0]
+    assert first.startswith(HEADER_PREFIX) and json.loads(first[len(HEADER_PREFIX):])["grid"]["L"] == [1, 2, 3]
     # A plain CSV reader that skips '#' lines sees the header and one row per point.
     with open(out) as handle:
         table = list(csv.DictReader(line for line in handle if not line.startswith("#")))

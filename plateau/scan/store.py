@@ -9,6 +9,11 @@ next opened).  Running the same scan on an existing file skips the points it
 holds; a file of another scan is refused.  When every point is there, the file
 is rewritten once, atomically, in grid order.  Read it with :func:`read_scan`,
 or with ``pandas.read_csv(path, comment='#')``.
+
+The header's JSON (format 1) names the number of SGD runs per point
+``sgd_seeds``, its name before it became ``ScanDefinition.sgd_runs``, so that
+files written before the rename are still read and resumed; ``sgd_runs`` is
+accepted on reading too.
 """
 import csv
 import io
