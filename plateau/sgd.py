@@ -21,7 +21,6 @@ trajectory keeps the times before that, and the seed average stops at the
 last time every seed reached, so no file ever holds NaN.
 """
 import math
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,6 +34,7 @@ from .networks import check_size, make_networks, resolve_start
 from .ode import DEFAULT_POINTS, DIVERGENCE_THRESHOLD, output_grid
 from .trajectory import Trajectory
 from .errors import InputError
+from .resources import cpu_count
 
 # The kernel stops when a field or an error component exceeds this: far beyond
 # any finite run below the divergence threshold, and far from overflow.
@@ -123,7 +123,7 @@ def check_arguments(setup, N, alpha_max, seeds=8, alphas=None, points=DEFAULT_PO
     seeds = _positive_int(seeds, "seeds")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"seed must be an integer >= 0, got {seed!r}")
-    workers = _cpu_count() if workers is None else _positive_int(workers, "workers")
+    workers = cpu_count() if workers is None else _positive_int(workers, "workers")
     if not (divergence_threshold > 0):
         raise InputError(f"divergence_threshold must be positive, got {divergence_threshold}")
     mode = resolve_start(setup, start)
@@ -257,13 +257,6 @@ def _bounded(params, W, threshold):
         if not np.all(np.isfinite(value)) or np.max(np.abs(value)) > threshold:
             return False
     return bool(np.all(np.isfinite(W)))
-
-
-def _cpu_count():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:   # not on Linux
-        return os.cpu_count() or 1
 
 
 def _positive_int(value, name):
