@@ -17,6 +17,8 @@ the results :data:`RESULTS`:
 ``plateau_onset``, ``plateau_end``   first and last alpha of the main plateau's flat run
 ``escape_alpha``          first alpha after it with eps_g < escape_fraction x level
 ``plateau_length``        escape_alpha - plateau_onset (escaped plateaus only)
+``fisher_min``            smallest bulk eigenvalue of the scaled Fisher metric on the
+                          main plateau (:mod:`plateau.fisher`): its degeneracy
 ``final_alpha``, ``final_eps_g``     the last recorded time and its eps_g
 ``wall_time``             seconds spent on the point
 ``message``               the run's message
@@ -43,7 +45,7 @@ GRID = ("K", "M", "L", "teacher", "init", "activation", "eta", "eta_w", "sigma",
 GRID_TYPES = {"K": int, "M": int, "L": int, "teacher": str, "init": str, "activation": str, "eta": float,
               "eta_w": float, "sigma": float, "alpha_max": float, "seed": int}
 RESULTS = ("status", "plateau_outcome", "n_plateaus", "plateau_level", "plateau_onset", "plateau_end",
-           "escape_alpha", "plateau_length", "final_alpha", "final_eps_g", "wall_time", "message")
+           "escape_alpha", "plateau_length", "fisher_min", "final_alpha", "final_eps_g", "wall_time", "message")
 #: The type of each result column that is not a float.
 RESULT_TYPES = {"status": str, "plateau_outcome": str, "message": str, "n_plateaus": int}
 COLUMNS = GRID + RESULTS

@@ -51,7 +51,8 @@ def run_point(point, settings, threads=1):
         if len(trajectory.alpha):
             row.update(final_alpha=float(trajectory.alpha[-1]), final_eps_g=float(trajectory.eps_g[-1]))
         if trajectory.status == "finished":
-            row.update(_plateau_columns(trajectory_plateaus(trajectory, PlateauCriteria(**settings["criteria"]))))
+            report = trajectory_plateaus(trajectory, PlateauCriteria(**settings["criteria"]))
+            row.update(_plateau_columns(report), fisher_min=_fisher_min(trajectory, report))
     except Exception as exc:   # a failing point becomes a row, not the end of the scan
         row.update(status="error", message=f"{type(exc).__name__}: {exc}")
     row["wall_time"] = round(time.perf_counter() - start, 4)
@@ -66,6 +67,21 @@ def _plateau_columns(report):
                    escape_alpha=main.escape_alpha,
                    plateau_length=main.escape_alpha - main.onset if main.escaped else None)
     return out
+
+
+def _fisher_min(trajectory, report):
+    """The smallest bulk eigenvalue of the scaled Fisher metric on the main plateau (None without one,
+    or for a seed-averaged trajectory whose averaged D is no network's)."""
+    from ..errors import InputError
+    from ..fisher import plateau_fisher
+    from ..fisher.run import run_spectrum
+    if report.main is None:
+        return None
+    try:
+        spectrum = run_spectrum(trajectory)
+    except InputError:
+        return None
+    return plateau_fisher(trajectory, spectrum, report)[report.main]["fisher_degeneracy"]
 
 
 def warm_up(engine, activations):

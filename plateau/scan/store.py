@@ -23,7 +23,7 @@ import os
 
 from ..errors import InputError
 from ..files import atomic_output
-from .definition import COLUMNS, GRID_TYPES, RESULT_TYPES, ScanDefinition, point_key
+from .definition import COLUMNS, GRID, GRID_TYPES, RESULT_TYPES, ScanDefinition, point_key
 
 HEADER_PREFIX = "# plateau-scan "
 
@@ -34,7 +34,7 @@ def read_scan(path):
     A torn last line (a crash while it was written) is left out.  Raises
     InputError with a one-line message for a file that is not a scan file.
     """
-    definition, rows, _ = _read(path)
+    definition, rows, _, _ = _read(path)
     return definition, rows
 
 
@@ -52,7 +52,11 @@ class ScanFile:
         self.path = os.fspath(path)
         self.definition = definition
         if os.path.exists(self.path):
-            existing, self.rows, length = _read(self.path)
+            existing, self.rows, length, header = _read(self.path)
+            if header != COLUMNS:
+                lacking = ", ".join(name for name in COLUMNS if name not in header)
+                raise InputError(f"{self.path} was written by an earlier plateau (it lacks {lacking}): "
+                                 "use another --out, or remove the file to run the scan again")
             diff = definition.differences(existing)
             if diff:
                 name = diff[0]
@@ -145,7 +149,7 @@ def _row_line(row):
 
 
 def _read(path):
-    """(definition, rows, byte length of the complete lines)."""
+    """(definition, rows, byte length of the complete lines, the file's columns)."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -163,17 +167,20 @@ def _read(path):
         raise InputError(f"{path}: the scan definition on its first line is unreadable ({exc})") from None
     reader = csv.reader(io.StringIO(rest))
     header = next(reader, None)
-    if header is None or tuple(header) != COLUMNS:
-        raise InputError(f"{path}: unexpected columns; it was not written by this version of plateau")
+    # Files of earlier versions lack result columns added since; they are read with those empty.
+    if header is None or not set(GRID) <= set(header) or not set(header) <= set(COLUMNS):
+        raise InputError(f"{path}: unexpected columns; it was not written by plateau")
     rows = []
     for number, fields in enumerate(reader, start=3):
-        if len(fields) != len(COLUMNS):
-            raise InputError(f"{path}, line {number}: expected {len(COLUMNS)} fields, got {len(fields)}")
+        if len(fields) != len(header):
+            raise InputError(f"{path}, line {number}: expected {len(header)} fields, got {len(fields)}")
         try:
-            rows.append({name: _parse(name, text) for name, text in zip(COLUMNS, fields)})
+            row = dict.fromkeys(COLUMNS)
+            row.update({name: _parse(name, text) for name, text in zip(header, fields)})
+            rows.append(row)
         except ValueError:
             raise InputError(f"{path}, line {number}: unreadable value") from None
-    return definition, rows, len(complete)
+    return definition, rows, len(complete), tuple(header)
 
 
 def _lock(handle, path):
