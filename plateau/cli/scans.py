@@ -75,9 +75,6 @@ def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, worke
     from ..scan import ScanDefinition, make_executor, run_scan
     criteria = pop_criteria(options)
     runs = sgd_runs if sgd_runs is not None else sgd_seeds_old
-    if sgd:
-        N = SGD_N if N is None else N
-        runs = SGD_RUNS if runs is None else runs
     definition = ScanDefinition(grid=grid_from_options(options), engine="sgd" if sgd else "ode",
                                 init_scale=init_scale, init_N=init_N, record_points=points, N=N,
                                 sgd_runs=runs, criteria=criteria)

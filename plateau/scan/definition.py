@@ -33,7 +33,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-from ..choices import ACTIVATIONS, ENGINES, INITS, POINTS, SCAN_DEFAULTS, TEACHERS
+from ..choices import ACTIVATIONS, ENGINES, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
 from ..errors import InputError
 from ..plateaus import PlateauCriteria
 
@@ -70,8 +70,9 @@ class ScanDefinition:
     init_scale : float > 0        scale s of the student's initial weights
     init_N : int                  dimension in which build_setup draws the student's start
     record_points : int >= 2      size of the recorded log grid of alpha (plateau.ode.output_grid)
-    N : int or None               SGD input dimension (engine 'sgd' only)
-    sgd_runs : int or None        independent SGD runs averaged per point (engine 'sgd' only)
+    N : int or None               SGD input dimension (engine 'sgd' only; default SGD_N)
+    sgd_runs : int or None        independent SGD runs averaged per point (engine 'sgd' only;
+                                  default SGD_RUNS)
     criteria : PlateauCriteria or dict, optional   the plateau definition (default: its defaults)
     sgd_seeds : int, optional     deprecated name of ``sgd_runs``
 
@@ -94,6 +95,9 @@ class ScanDefinition:
             if sgd_runs is not None and sgd_runs != sgd_seeds:
                 raise InputError("sgd_runs and its old name sgd_seeds disagree; give sgd_runs only")
             sgd_runs = sgd_seeds
+        if engine == "sgd":   # SGD points run at the SGD defaults unless told otherwise
+            N = SGD_N if N is None else N
+            sgd_runs = SGD_RUNS if sgd_runs is None else sgd_runs
         if criteria is None:
             criteria = PlateauCriteria()
         elif not isinstance(criteria, PlateauCriteria):
