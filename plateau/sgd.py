@@ -31,6 +31,8 @@ from .kernels.integrals import ACTIVATION_CODES
 from .kernels.rhs import generalisation_error
 from .model import Setup
 from .networks import check_size, make_networks, resolve_start
+from .interrupts import check as check_interrupt, deferred_interrupts
+from .progress import progress_bar
 from .ode import DEFAULT_POINTS, DIVERGENCE_THRESHOLD, output_grid
 from .trajectory import Trajectory
 from .errors import InputError
@@ -82,7 +84,7 @@ def simulate_seeds(setup, N, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_
                                                      start, divergence_threshold)
     chunk = max(1, _NUMBERS_PER_CALL // N)
 
-    bar = _progress_bar(seeds * int(steps[-1]), progress)
+    bar = progress_bar(seeds * int(steps[-1]), progress, unit="step", unit_scale=True, desc="SGD")
     lock = threading.Lock()
     cancelled = threading.Event()
 
@@ -94,6 +96,12 @@ def simulate_seeds(setup, N, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_
         return _run_seed(setup, N, steps, int(seed), index, mode, float(divergence_threshold), chunk,
                          advance, cancelled)
 
+    with deferred_interrupts():
+        return _run_all(run, seeds, workers, cancelled, bar)
+
+
+def _run_all(run, seeds, workers, cancelled, bar):
+    """Run every seed, in threads when there are several workers; close the bar at the end."""
     try:
         if min(workers, seeds) == 1:
             return [run(index) for index in range(seeds)]
@@ -168,15 +176,17 @@ def default_alignment(start_mode):
 
 def seed_average(runs, alpha_max=None, align="none", reference=None):
     """The seed average of trajectories recorded at the same times (see :func:`simulate`);
-    the runs' units are aligned first as ``align`` says (:func:`plateau.align.align_runs`)."""
+    the runs' units are aligned first as ``align`` says (:func:`plateau.align.align_runs`);
+    'ode' needs the ODE ``reference`` up to the runs' last time, else the teacher is used
+    (the result's ``align`` says which)."""
     from .align import align_runs
     if not runs:
         raise InputError("no trajectories to average")
     n_t = min(len(run.alpha) for run in runs)
     S = len(runs)
     eps = np.array([run.eps_g[:n_t] for run in runs])
-    if align != "none" and reference is not None and len(reference.alpha) < n_t:
-        raise InputError("the ODE reference for align='ode' stops before the SGD runs (it did not finish)")
+    if align == "ode" and (reference is None or reference.alpha[-1] < runs[0].alpha[n_t - 1]):
+        align = "teacher"   # the ODE stopped early (it diverged too): the teacher is the reference left
     aligned = align_runs([_first(run, n_t) for run in runs], runs[0].setup, align, reference)
     mean = {name: np.mean([parts[name] for parts in aligned], axis=0) for name in "QRDE"}
     sem = eps.std(axis=0, ddof=1) / math.sqrt(S) if S > 1 else None
@@ -228,6 +238,7 @@ def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, can
             want = int(min(chunk, steps[r] - done))
             did = kernels.sgd_steps(J, W, B, V, want, act, setup.eta, setup.eta_w, setup.sigma,
                                     rng_x, rng_z, FIELD_LIMIT)
+            check_interrupt()
             done += did
             advance(did)
             params = kernels.order_parameters(J, B, W, V)
@@ -263,18 +274,3 @@ def _positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise InputError(f"{name} must be an integer >= 1, got {value!r}")
     return int(value)
-
-
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress_bar(total, enabled):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-    return tqdm(total=total, unit="step", unit_scale=True, delay=2.0, desc="SGD", leave=False)

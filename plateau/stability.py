@@ -158,7 +158,7 @@ def analyse(setup, criteria=PlateauCriteria(), settle_alpha=None):
     Q, R, W = _embed(z_fp, K, M, L)
     y_fp = pack(Q, R, W)
     eps_fp = float(trajectory_from_states(setup, [0.0], y_fp[None, :], "finished", "").eps_g[0])
-    active = _active_coordinates(K, M, L, trained)
+    active = active_coordinates(K, M, L, trained)
     values, vectors = np.linalg.eig(jacobian(f, y_fp, active))
     lam = float(values.real.max())
     result = StabilityResult(True, "", Q=Q, R=R, W=W, eps_g=eps_fp, eigenvalues=values, lambda_max=lam,
@@ -191,7 +191,7 @@ def _solve(flow, z0, alpha_end, **kwargs):
     return solve_ivp(flow, (0.0, alpha_end), z0, method="RK45", rtol=1e-10, atol=1e-13, **kwargs)
 
 
-def _active_coordinates(K, M, L, trained):
+def active_coordinates(K, M, L, trained):
     n_q = K * (K + 1) // 2 + K * M
     return np.arange(n_q + (K * L if trained else 0))
 

@@ -6,7 +6,7 @@ import click
 from ..choices import ACTIVATIONS, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
 from .app import Failure, cli
 from .options import parse_list, plateau_options, pop_criteria
-from .output import save_figure
+from .output import check_paths, save_figure
 
 S = SCAN_DEFAULTS
 # Grid options: (name, option, integers, help)
@@ -73,6 +73,7 @@ def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, worke
     """Measure plateaus over a grid: every combination of the comma-separated values (a-b: a range
     of integers) is a point with one row in --out, written as it finishes; rerun to resume."""
     from ..scan import ScanDefinition, make_executor, run_scan
+    check_paths(out)
     criteria = pop_criteria(options)
     runs = sgd_runs if sgd_runs is not None else sgd_seeds_old
     definition = ScanDefinition(grid=grid_from_options(options), engine="sgd" if sgd else "ode",
@@ -96,6 +97,8 @@ def plot_scan(scan_file, out, x, y):
     fraction of seeds with a plateau; one line per combination of the other varied parameters."""
     from ..plotting import scan_figure
     from ..scan import read_scan, scan_series, scan_title
+    from ..files import check_outputs
+    check_outputs(figures=[("--out", out)], inputs=[("SCAN_FILE", scan_file)])
     definition, rows = read_scan(scan_file)
     series = scan_series(definition, rows, x, y)
     levels = scan_series(definition, rows, x, "plateau_level")

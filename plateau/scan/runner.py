@@ -10,7 +10,9 @@ and gives one row of :data:`plateau.scan.definition.COLUMNS`.
 import time
 from dataclasses import dataclass
 
+from ..interrupts import caused_by_interrupt
 from ..plateaus import PlateauCriteria
+from ..progress import progress_bar
 from ..resources import cpu_count
 from .definition import RESULTS, point_key
 from .executors import ProcessExecutor, SerialExecutor
@@ -54,6 +56,8 @@ def run_point(point, settings, threads=1):
             report = trajectory_plateaus(trajectory, PlateauCriteria(**settings["criteria"]))
             row.update(_plateau_columns(report), fisher_min=_fisher_min(trajectory, report))
     except Exception as exc:   # a failing point becomes a row, not the end of the scan
+        if caused_by_interrupt(exc):   # Ctrl-C is no result: the point stays to be run
+            raise KeyboardInterrupt from None
         row.update(status="error", message=f"{type(exc).__name__}: {exc}")
     row["wall_time"] = round(time.perf_counter() - start, 4)
     return row
@@ -153,7 +157,7 @@ def _run_points(definition, todo, total, store, executor, progress):
     settings = definition.settings()
     executor.warm_up(warm_up, definition.engine, definition.grid["activation"])
     futures = [executor.submit(run_point, point, settings, threads) for point in todo]
-    bar = _progress_bar(total, total - len(todo), progress)
+    bar = progress_bar(total, progress, initial=total - len(todo), unit="point", desc="scan", delay=0.0)
     try:
         for future in executor.as_completed(futures):
             store.append(future.result())
@@ -164,18 +168,3 @@ def _run_points(definition, todo, total, store, executor, progress):
         raise
     finally:
         bar.close()
-
-
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress_bar(total, initial, enabled):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-    return tqdm(total=total, initial=initial, unit="point", desc="scan", leave=False, dynamic_ncols=True)
