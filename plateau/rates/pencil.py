@@ -44,15 +44,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from ..errors import InputError
 
 #: Eigenvalues with |mu| below this times max |mu| at every eta are structural zero modes.
 ZERO_MODE_TOL = 1e-7
 #: Arnoldi from grad eps_g stops when a new direction is below this fraction (see seen_eigenvalues).
 SEEN_TOL = 1e-6
-_GRID = 4000          # grid points in (0, eta_hi] that bracket every crossing and the optimum
-_ETA_CAP = 1e4        # no eta_max below this: reported as none
-
 
 @dataclass
 class RatePencil:
@@ -84,10 +81,9 @@ class RatePencil:
         """s(eta) = min_k (-Re lambda_k(eta)) over the non-zero modes (negative when unstable)."""
         return float(-self.eigenvalues(eta)[0].real)
 
-
 def perfect_state(setup):
     """The packed perfect state y* (Q = R = T, W = V) of ``setup``; InputError when there is none."""
-    from .kernels.state import pack
+    from ..kernels.state import pack
     if setup.K != setup.M:
         raise InputError(f"rates need K = M (a student that can equal its teacher); got K = {setup.K}, "
                          f"M = {setup.M}: no perfect fixed point is defined")
@@ -102,20 +98,18 @@ def perfect_state(setup):
                          "teacher; train it (--eta-w > 0) or give a setup with W = V")
     return pack(np.array(setup.T), np.array(setup.T), np.array(setup.V))
 
-
 def _labels(K, M, L, n_active):
     names = [f"Q[{i},{k}]" for i in range(K) for k in range(i, K)]
     names += [f"R[{i},{n}]" for i in range(K) for n in range(M)]
     names += [f"W[{i},{l}]" for i in range(K) for l in range(L)]
     return names[:n_active]
 
-
 def pencil(setup):
     """The exact eta-dependence of the Jacobian at the perfect state: a :class:`RatePencil`."""
-    from .kernels.rhs import generalisation_error, rhs
-    from .kernels.state import unpack
-    from .ode import kernel_arguments
-    from .stability import _active_coordinates, jacobian
+    from ..kernels.rhs import generalisation_error, rhs
+    from ..kernels.state import unpack
+    from ..ode import kernel_arguments
+    from ..stability import _active_coordinates, jacobian
     y = perfect_state(setup)
     T, V, K, M, act = kernel_arguments(setup)[:5]
     L = setup.L
@@ -147,14 +141,12 @@ def pencil(setup):
     result.zero_modes = _count_zero_modes(result)
     return result
 
-
 def _count_zero_modes(p):
     counts = []
     for eta in (0.0137, 0.291, 1.73):   # generic rates: a crossing there would be a coincidence
         mu = np.linalg.eigvals(p.A + p.ratio * p.C + eta * p.B)
         counts.append(int(np.sum(np.abs(mu) < ZERO_MODE_TOL * max(np.abs(mu).max(), 1e-300))))
     return min(counts)
-
 
 def seen_eigenvalues(J, g):
     """Eigenvalues of J that eps_g sees at linear order: those of J^T on the smallest invariant
@@ -175,7 +167,6 @@ def seen_eigenvalues(J, g):
     U = np.array(basis).T
     return np.linalg.eigvals(U.T @ J.T @ U)
 
-
 def eps_decay_rate(p, eta):
     """The rate of eps_g ~ exp(-rate alpha) near the fixed point at ``eta`` (see the module docstring):
     min(slowest mode eps_g sees linearly, twice the slowest mode)."""
@@ -185,107 +176,3 @@ def eps_decay_rate(p, eta):
     seen = seen[np.abs(seen) > ZERO_MODE_TOL * scale]
     linear = float(np.min(-seen.real)) if len(seen) else np.inf
     return min(linear, 2.0 * p.slowest(eta))
-
-
-# --- the learning rates ---------------------------------------------------------------------------
-@dataclass
-class RatesResult:
-    """What :func:`learning_rates` found.  Eigenvalue arrays (n,) complex, zero modes left out."""
-    pencil: RatePencil
-    eta_max: float
-    eta_opt: float
-    decay_rate: float
-    eps_rate_at_opt: float
-    eta_opt_eps: float
-    eps_rate_opt: float
-    eigenvalues_max: np.ndarray
-    eigenvalues_opt: np.ndarray
-    saad_solla: dict
-    message: str
-
-    def summary(self):
-        """The JSON object of `plateau rates`."""
-        def pairs(values):
-            return [[float(z.real), float(z.imag)] for z in values]
-        return {"eta_max": self.eta_max, "eta_opt": self.eta_opt, "decay_rate": self.decay_rate,
-                "eps_g_rate_at_eta_opt": self.eps_rate_at_opt, "eta_opt_eps_g": self.eta_opt_eps,
-                "eps_g_rate_at_eta_opt_eps_g": self.eps_rate_opt, "zero_modes": self.pencil.zero_modes,
-                "eta_w_ratio": self.pencil.ratio, "eigenvalues_at_eta_max": pairs(self.eigenvalues_max),
-                "eigenvalues_at_eta_opt": pairs(self.eigenvalues_opt), "saad_solla": self.saad_solla,
-                "message": self.message}
-
-
-def saad_solla_estimates(K):
-    """Large-K closed forms for the erf soft committee machine (K = M, T = I), see docs/rates_section.md.
-
-    Keeping in dQ_ii/dalpha only the leading order in 1/K (every unit's error variance summed over the
-    K units), the combination x = (Q_ii - 1) - 2 (R_ii - 1) obeys
-    dx/dalpha = eta [-4 / (pi sqrt 3) + eta K 4 / (3 pi^2)] x, whence these values.
-    """
-    return {"eta_max": float(np.pi * np.sqrt(3) / K), "eta_opt": float(np.pi * np.sqrt(3) / (2 * K)),
-            "eps_g_rate_at_eta_opt": 1.0 / K}
-
-
-def _first_crossing(f, hi):
-    """The first zero of f from below on (0, hi], or None (a grid, then brentq)."""
-    from scipy.optimize import brentq
-    grid = np.linspace(hi / _GRID, hi, _GRID)
-    values = np.array([f(x) for x in grid])
-    above = np.nonzero(values >= 0)[0]
-    if len(above) == 0:
-        return None
-    i = above[0]
-    if i == 0:
-        return 0.0
-    return float(brentq(f, grid[i - 1], grid[i], xtol=1e-13, rtol=1e-13))
-
-
-def _maximise(f, hi):
-    """(x, f(x)) maximising f on (0, hi): a grid, then bounded golden-section search around its best."""
-    from scipy.optimize import minimize_scalar
-    grid = np.linspace(hi / _GRID, hi, _GRID)
-    values = np.array([f(x) for x in grid])
-    i = int(np.argmax(values))
-    lo, up = grid[max(i - 1, 0)] if i > 0 else grid[0] / 2, grid[min(i + 1, len(grid) - 1)]
-    best = minimize_scalar(lambda x: -f(x), bounds=(lo, up), method="bounded", options={"xatol": 1e-12})
-    return (float(best.x), float(-best.fun)) if -best.fun >= values[i] else (float(grid[i]), float(values[i]))
-
-
-def learning_rates(setup):
-    """eta_max, eta_opt and the decay rate at the perfect state of ``setup`` (a :class:`RatesResult`).
-
-    The setup's eta matters only through eta_w / eta (kept fixed as eta varies).
-    """
-    p = pencil(setup)
-
-    def top(eta):
-        return float(-p.slowest(eta))
-
-    hi = 1.0
-    while top(hi) < 0 and hi < _ETA_CAP:
-        hi *= 2.0
-    eta_max = _first_crossing(top, min(hi, _ETA_CAP))
-    notes = []
-    if p.zero_modes:
-        notes.append(f"{p.zero_modes} zero mode{'s' if p.zero_modes > 1 else ''} (|lambda| < {ZERO_MODE_TOL:g} "
-                     "x max|lambda| at every eta: symmetries or conserved quantities) set aside")
-    if eta_max == 0.0:
-        raise InputError("the perfect state is not stable at any learning rate (an eigenvalue is >= 0 "
-                         "already as eta -> 0)")
-    if eta_max is None:
-        eta_max = float("inf")
-        notes.append(f"stable for every eta up to {_ETA_CAP:g}: no eta_max")
-    upper = min(eta_max, _ETA_CAP)
-    eta_opt, decay = _maximise(p.slowest, upper)
-    eta_opt_eps, eps_opt = _maximise(lambda e: eps_decay_rate(p, e), upper)
-    eps_at_opt = eps_decay_rate(p, eta_opt)
-    message = (f"eta_max = {eta_max:.6g}, eta_opt = {eta_opt:.6g} with decay rate {decay:.6g} (eps_g decays at "
-               f"{eps_at_opt:.6g} there); eps_g decays fastest at eta = {eta_opt_eps:.6g} (rate {eps_opt:.6g})")
-    saad_solla = (saad_solla_estimates(setup.K)
-                  if setup.activation == "erf" and setup.eta_w == 0 and setup.L == 1
-                  and np.allclose(setup.T, np.eye(setup.M)) and np.allclose(setup.V, 1.0) else None)
-    return RatesResult(pencil=p, eta_max=eta_max, eta_opt=eta_opt, decay_rate=decay, eps_rate_at_opt=eps_at_opt,
-                       eta_opt_eps=eta_opt_eps, eps_rate_opt=eps_opt,
-                       eigenvalues_max=p.eigenvalues(eta_max) if np.isfinite(eta_max) else np.empty(0),
-                       eigenvalues_opt=p.eigenvalues(eta_opt), saad_solla=saad_solla,
-                       message="; ".join([message] + notes))
