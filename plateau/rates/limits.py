@@ -112,3 +112,11 @@ def learning_rates(setup):
                        eigenvalues_max=p.eigenvalues(eta_max) if np.isfinite(eta_max) else np.empty(0),
                        eigenvalues_opt=p.eigenvalues(eta_opt), saad_solla=saad_solla,
                        message="; ".join([message] + notes))
+
+
+def spectrum_curve(result, points=400):
+    """Real parts of every eigenvalue of J(eta) on a grid of eta up to 1.3 eta_max (for the plot):
+    (etas (n,), real parts (n, n_modes), sorted in each row)."""
+    top = 1.3 * result.eta_max if np.isfinite(result.eta_max) else 2.0 * result.eta_opt
+    etas = np.linspace(top / points, top, points)
+    return etas, np.array([np.sort(result.pencil.eigenvalues(eta).real) for eta in etas])
