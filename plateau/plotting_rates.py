@@ -34,8 +34,9 @@ def rates_map_figure(table, eta_max, eta_opt, color="final_eps_g", title=None):
     from matplotlib.colors import LogNorm
     values, etas = np.array(table["values"]), np.array(table["etas"])
     data = np.array(table[color], dtype=float)
+    # eps_g at the rounding floor can come out <= 0: show it at the floor; only diverged runs are grey
+    data = np.where(np.isfinite(data) & (data <= 1e-16), 1e-16, data)
     data = np.where(table["diverged"] > 0.5, np.nan, data)
-    data = np.where(data > 0, data, np.nan)
     de = np.diff(etas).mean() if len(etas) > 1 else 0.1
     edges = np.concatenate([etas - de / 2, [etas[-1] + de / 2]])
     rows = np.concatenate([values - 0.5, [values[-1] + 0.5]])

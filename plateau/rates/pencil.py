@@ -30,15 +30,16 @@ learning rates, and at every eta that many eigenvalues nearest zero are set
 aside (reported, never counted as the slowest decay).
 
 eps_g near the fixed point: eps_g is *linear* in the order-parameter deviation
-along some eigenvectors (a student's norm Q_ii - T_ii) and quadratic along the
-others (R - T is linear in the weight deviation u, eps_g quadratic in u).  So
-eps_g decays as exp(-rate_eps alpha) with
+along the permutation-symmetric modes (e.g. a student's norm Q_ii - T_ii) and
+quadratic along the others (R_in - T_in is linear in the weight deviation u,
+eps_g quadratic in u).  So eps_g decays as exp(-rate_eps alpha) with
 
-    rate_eps = min( min over modes eps_g sees linearly of -Re lambda,  2 x min over all modes of -Re lambda ),
+    rate_eps = min( slowest mode eps_g sees linearly,  2 x slowest mode ),
 
-which :func:`eps_decay_rate` evaluates from the gradient of eps_g and the
-right eigenvectors.  ``decay_rate`` follows the issue's convention
-eps_g ~ exp(-2 decay_rate alpha): decay_rate = rate_eps / 2.
+which :func:`eps_decay_rate` evaluates (:func:`seen_eigenvalues`: the modes of
+the smallest J^T-invariant subspace containing grad eps_g).  The issue's
+convention eps_g ~ exp(-2 decay_rate alpha) holds when the slowest mode is one
+eps_g sees only quadratically; at eta_opt it is not (see docs/rates_section.md).
 """
 from dataclasses import dataclass
 
