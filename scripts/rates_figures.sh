@@ -4,6 +4,6 @@
 # The map's scan file (docs/figures/rates_map.csv) is resumable: rerun to finish an interrupted map.
 set -e
 cd "$(dirname "$0")/.."
-python -m plateau rates --K 2 --plot docs/figures/rates_spectrum.png
-python -m plateau rates --map --K 2-4 --eta 0.2:3.4:17 --alpha-max 3000 --workers 2 --quiet \
+plateau rates --K 2 --plot docs/figures/rates_spectrum.png
+plateau rates --map --K 2-4 --eta 0.2:3.4:17 --alpha-max 3000 --workers 2 --quiet \
     --out docs/figures/rates_map.png --scan-file docs/figures/rates_map.csv
