@@ -69,7 +69,9 @@ def _deprecated_sgd_seeds(ctx, param, value):
 @click.option("--workers", type=int, help="Worker processes (or Dask workers of --scheduler local) [all CPUs].")
 @click.option("--scheduler", help="Run on this Dask scheduler (tcp://host:port), or 'local' for a LocalCluster.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, workers, scheduler, quiet, **options):
+@click.option("--repair", is_flag=True, help="Drop unreadable lines at the end of --out (left by a crash) and resume.")
+def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, workers, scheduler, quiet, repair,
+         **options):
     """Measure plateaus over a grid: every combination of the comma-separated values (a-b: a range
     of integers) is a point with one row in --out, written as it finishes; rerun to resume."""
     from ..scan import ScanDefinition, make_executor, run_scan
@@ -80,7 +82,7 @@ def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, worke
                                 init_scale=init_scale, init_N=init_N, record_points=points, N=N,
                                 sgd_runs=runs, criteria=criteria)
     with make_executor(workers, scheduler) as executor:
-        result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty())
+        result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty(), repair=repair)
     click.echo(f"{out}: {result.message}")
     errors = result.statuses.get("error", 0)
     if errors:

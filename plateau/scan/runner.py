@@ -16,7 +16,7 @@ from ..progress import progress_bar
 from ..resources import cpu_count
 from .definition import RESULTS, point_key
 from .executors import ProcessExecutor, SerialExecutor
-from .store import ScanFile
+from .store import ScanFile, latest_rows
 
 
 def run_point(point, settings, threads=1):
@@ -118,7 +118,7 @@ class ScanResult:
         return f"{text}: {counts or 'nothing to do'}; {self.wall_time:.1f} s"
 
 
-def run_scan(definition, path, executor=None, progress=False):
+def run_scan(definition, path, executor=None, progress=False, repair=False):
     """Run the points of ``definition`` that ``path`` does not hold yet, appending a row for each.
 
     Parameters
@@ -128,13 +128,15 @@ def run_scan(definition, path, executor=None, progress=False):
     executor : executor, optional   see plateau.scan.executors (default: a process pool on all CPUs);
                                it is used, not closed
     progress : bool            show a tqdm bar of points on stderr
+    repair : bool              drop unreadable lines at the end of the file (a crash mid-write)
+                               instead of refusing it
 
     Returns
     -------
     ScanResult (statuses count the rows of the whole file)
     """
     begin = time.perf_counter()
-    with ScanFile(path, definition) as store:
+    with ScanFile(path, definition, repair=repair) as store:
         done = store.done()
         todo = [p for p in definition.points() if point_key(p) not in done]
         total = len(definition.points())
@@ -146,7 +148,7 @@ def run_scan(definition, path, executor=None, progress=False):
                 _run_points(definition, todo, total, store, executor, progress)
         missing = store.finish()
         statuses = {}
-        for row in store.rows:
+        for row in latest_rows(store.rows):
             statuses[row["status"]] = statuses.get(row["status"], 0) + 1
     return ScanResult(total=total, skipped=total - len(todo), ran=len(todo), missing=missing,
                       statuses=statuses, wall_time=time.perf_counter() - begin)
