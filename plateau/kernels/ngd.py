@@ -78,6 +78,8 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
     L = W.shape[1]
     n = K + M
     trained = eta_w != 0.0
+    if not (np.all(np.isfinite(Q)) and np.all(np.isfinite(R)) and np.all(np.isfinite(W))):
+        return np.full((K, K), np.nan), np.full((K, M), np.nan), np.full((K, L), np.nan)
     C = covariance(Q, R, T)
     D = W @ W.T
     coef = np.empty((K, n))          # w_i.e = sum_c coef_ic g(u_c) + noise
@@ -161,6 +163,8 @@ def metric_ok(Q, W, act, eps, trained):
     """True when Gamma + eps I and S + eps I are positive definite at (Q, W)."""
     K = Q.shape[0]
     L = W.shape[1]
+    if not (np.all(np.isfinite(Q)) and np.all(np.isfinite(W))):
+        return False
     a, _ = field_factor(Q)
     J2, I2, H, A, B, S, F = new_workspace(K, K, L, trained)
     pair_averages(act, a, J2, I2, H, A, B)
