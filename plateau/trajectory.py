@@ -6,7 +6,8 @@ A :class:`Trajectory` holds, for n_t recorded times,
 
 and typed fields saying what it is: ``status`` ('finished', 'diverged',
 'failed') with a readable ``message``; ``engine`` ('ode' or 'sgd'); for SGD
-``N``, ``runs`` (seeds averaged), the base ``seed``, the ``start`` mode,
+``N``, ``runs`` (seeds averaged), the base ``seed``, the ``start`` mode, how
+the runs' units were aligned before averaging (``align``, :mod:`plateau.align`),
 ``eps_g_sem`` (n_t,), the standard error of the run mean, and
 ``order_parameter_sem`` {name: (n_t, ., .)} for Q, R, D, E; for the ODE the
 ``method``, the number of right-hand-side calls ``n_rhs`` and the second-layer
@@ -34,7 +35,7 @@ FORMAT_VERSION = 1
 HEADER_PREFIX = "# plateau-trajectory "
 UNITS = {"alpha": "steps / N", "eps_g": "1/2 E||f - y_clean||^2 (MODEL.md)"}
 # Typed fields written to (and read from) the first line, beside status and message.
-_META = ("engine", "N", "runs", "seed", "start", "method", "n_rhs")
+_META = ("engine", "N", "runs", "seed", "start", "align", "method", "n_rhs")
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Trajectory:
     runs: int = None
     seed: int = None
     start: str = None
+    align: str = None
     method: str = None
     n_rhs: int = None
     order_parameter_sem: dict = None

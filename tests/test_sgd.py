@@ -214,6 +214,7 @@ def test_cli_sgd_writes_the_trajectory_and_figure(tmp_path, capsys):
     assert header[:3] == ["alpha", "eps_g", "eps_g_sem"]
     traj = Trajectory.from_csv(out)
     assert len(traj.alpha) == 11 and traj.eps_g_sem is not None
+    assert traj.align == "teacher" and traj.runs == 3   # drawn starts are aligned to the teacher
     assert plot.stat().st_size > 0
 
 
