@@ -27,7 +27,7 @@ import numpy as np
 from .choices import INITS, SETUP_DEFAULTS, TEACHERS
 from .draws import draw_second_layer, draw_student, gram_factor
 from .errors import InputError, choose
-from .model import SCALARS, Setup
+from .model import ALGORITHM_FIELDS, SCALARS, Setup
 
 
 def teacher_vectors(M, L, mode, rng):
@@ -106,21 +106,23 @@ def resolve_setup(setup_file=None, overrides=None):
     ----------
     setup_file : path or None    a setup file (MODEL.md)
     overrides : dict             option values, None meaning "not given": with a file only the
-                                 scalars (activation, eta, eta_w, sigma) may be given; without
+                                 scalars (activation, eta, eta_w, sigma, algorithm, damping) may be given; without
                                  one, any :func:`build_setup` argument, ``init_N`` standing for N,
                                  the rest taken from :data:`plateau.choices.SETUP_DEFAULTS`.
     Raises InputError for a bad file, a bad value, or a structural option beside a file.
     """
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    rule = {name: given.pop(name) for name in ALGORITHM_FIELDS if name in given}
     if setup_file is not None:
         structural = sorted(set(given) - set(SCALARS))
         if structural:
             names = ", ".join("--" + name.replace("_", "-") for name in structural)
             raise InputError(f"{names} cannot be combined with --setup: the file fixes the networks")
-        return Setup.from_file(setup_file).with_scalars(**given)
+        return Setup.from_file(setup_file).with_scalars(**given, **rule)
     unknown = sorted(set(given) - set(SETUP_DEFAULTS))
     if unknown:
         raise InputError(f"unknown setup options {', '.join(unknown)}")
     values = {**SETUP_DEFAULTS, **given}
     values["N"] = values.pop("init_N")
-    return build_setup(**values)
+    setup = build_setup(**values)
+    return setup.with_scalars(**rule) if rule else setup

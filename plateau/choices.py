@@ -16,6 +16,9 @@ STARTS = ("auto", "exact", "draw")
 ENGINES = ("ode", "sgd")
 SCIPY_METHODS = ("RK45", "DOP853", "RK23", "Radau", "BDF", "LSODA")
 METHODS = ("dopri5",) + SCIPY_METHODS
+#: Learning rules: plain gradient descent, natural gradient (MODEL.md; needs a damping eps >= 0).
+ALGORITHMS = ("gd", "ngd")
+ALGORITHM = "gd"
 
 # --- defaults of a setup built from options -------------------------------------------
 SETUP_DEFAULTS = dict(K=2, M=2, L=1, activation="erf", eta=0.1, eta_w=0.0, sigma=0.0,

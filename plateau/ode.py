@@ -4,6 +4,10 @@ Methods are chosen by name from :data:`METHODS`: ``'dopri5'`` (the default) is
 the Numba-compiled Dormand-Prince 5(4) loop of :mod:`plateau.kernels.dopri`;
 every other name is passed to :func:`scipy.integrate.solve_ivp`, which stays
 the reference (a test checks the fast path against it).
+
+The setup's ``algorithm`` picks the flow: plain gradient descent
+(:mod:`plateau.kernels.rhs`) or the natural gradient with its damping
+(:mod:`plateau.kernels.ngd`), for every method.
 """
 import numpy as np
 
@@ -12,7 +16,8 @@ from .choices import RTOL as DEFAULT_RTOL
 from .errors import InputError, choose
 from .kernels import dopri, tableau
 from .kernels.integrals import ACTIVATION_CODES
-from .kernels.rhs import generalisation_error_path, rhs
+from .kernels.ngd import rhs_any
+from .kernels.rhs import generalisation_error_path
 from .kernels.state import pack, unpack
 from .interrupts import check as check_interrupt, deferred_interrupts
 from .progress import progress_bar
@@ -49,14 +54,20 @@ def initial_state(setup):
 
 def rhs_function(setup):
     """f(y) -> dy/dalpha for this setup, on packed states (n,)."""
-    args = kernel_arguments(setup)  # once, not on every call: f is the solvers' hot path
-    return lambda y: rhs(np.ascontiguousarray(y, dtype=float), *args)
+    args = kernel_arguments(setup) + algorithm_arguments(setup)  # once: f is the solvers' hot path
+    return lambda y: rhs_any(np.ascontiguousarray(y, dtype=float), *args)
 
 
 def kernel_arguments(setup):
     """(T, V, K, M, act, eta, eta_w, sigma) as the compiled kernels take them."""
     return (np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.V), setup.K, setup.M,
             ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma)
+
+
+def algorithm_arguments(setup):
+    """(algo, damping) as the compiled kernels take them (plateau.kernels.ngd.rhs_any)."""
+    from .natural import algorithm_code
+    return algorithm_code(setup)
 
 
 def trajectory_from_states(setup, alpha, Y, status, message, **fields):
@@ -126,7 +137,7 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
     fixed point or None).
     """
     import time
-    args = kernel_arguments(setup)
+    args = kernel_arguments(setup) + tuple(algorithm_arguments(setup))
     Y = np.empty((len(grid), len(y0)))
     done, t, y, h, n_rhs, steps, budget = 0, 0.0, y0, -1.0, 0, 0, 100
     settled = SettledCheck(setup, rtol)
@@ -193,12 +204,26 @@ def _describe(code, t_reached, alpha_max, threshold, setup):
         return "finished", f"integrated to alpha = {alpha_max:g}"
     if code == dopri.DIVERGED:
         return "diverged", _diverged_message(t_reached, threshold, setup)
-    if code == dopri.STEP_UNDERFLOW:
-        return "failed", f"step size underflow at alpha = {t_reached:.6g}"
+    if code == dopri.NONFINITE_RHS and setup.algorithm == "ngd":
+        return "failed", _undefined_message(setup, t_reached)
     if code == dopri.NONFINITE_RHS:
         return "failed", (f"the right-hand side is not finite at alpha = {t_reached:.6g} (order parameters "
                           "too large for the Gaussian averages)")
+    if code == dopri.STEP_UNDERFLOW:
+        return "failed", f"step size underflow at alpha = {t_reached:.6g}" + _metric_note(setup)
     return "failed", f"too many steps (> {_MAX_STEPS}) before alpha = {alpha_max:g}"
+
+
+def _undefined_message(setup, alpha):
+    from .natural import metric_problem
+    reason = metric_problem(setup, setup.Q, setup.W) or "the right-hand side is not finite"
+    return f"cannot start at alpha = {alpha:g}: {reason}"
+
+
+def _metric_note(setup):
+    if setup.algorithm == "ngd" and setup.damping == 0.0:
+        return " (with damping 0 the Fisher metric may have become singular; use a positive --damping)"
+    return ""
 
 
 def _diverged_message(alpha, threshold, setup):

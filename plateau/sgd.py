@@ -1,5 +1,8 @@
 """Direct online-SGD simulation in N dimensions: :func:`simulate` and :func:`simulate_seeds`.
 
+A setup with algorithm 'ngd' takes natural-gradient steps (:mod:`plateau.kernels.sgd_ngd`,
+chosen by :func:`plateau.natural.step_function`) from the same streams.
+
 Each seed is an independent network pair and sample stream: seed index s of a
 run with base seed ``seed`` takes ``numpy.random.SeedSequence([seed, s])`` and
 spawns three generators from it, for the initial directions
@@ -30,6 +33,7 @@ from .kernels import sgd as kernels
 from .kernels.integrals import ACTIVATION_CODES
 from .kernels.rhs import generalisation_error
 from .model import Setup
+from .natural import metric_problem, step_function
 from .networks import check_size, make_networks, resolve_start
 from .interrupts import check as check_interrupt, deferred_interrupts
 from .progress import progress_bar
@@ -225,6 +229,7 @@ def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, can
     rng_x, rng_z = np.random.default_rng(x_seq), np.random.default_rng(z_seq)
     J, W, B, V = nets.J, nets.W, nets.B, nets.V
     act = ACTIVATION_CODES[setup.activation]
+    take_steps = step_function(setup)     # plain SGD, or NGD (plateau.natural) when the setup says so
     K, M = setup.K, setup.M
     n_rec = len(steps)
     Q, R = np.empty((n_rec, K, K)), np.empty((n_rec, K, M))
@@ -236,8 +241,7 @@ def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, can
             if cancelled.is_set():
                 raise RuntimeError("cancelled")
             want = int(min(chunk, steps[r] - done))
-            did = kernels.sgd_steps(J, W, B, V, want, act, setup.eta, setup.eta_w, setup.sigma,
-                                    rng_x, rng_z, FIELD_LIMIT)
+            did = take_steps(J, W, B, V, want, rng_x, rng_z, FIELD_LIMIT)
             check_interrupt()
             done += did
             advance(did)
@@ -258,6 +262,9 @@ def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, can
         message = (f"diverged at alpha = {stopped_at / N:.4g} (N = {N}, seed index {index}): the weights "
                    f"became non-finite or an order parameter exceeded {threshold:g} in magnitude "
                    f"(eta = {setup.eta:g}, eta_w = {setup.eta_w:g} may be too large)")
+        problem = metric_problem(setup, *kernels.order_parameters(J, B, W, V)[:1], W)
+        if problem is not None:
+            status, message = "failed", f"stopped at alpha = {stopped_at / N:.4g} (seed index {index}): {problem}"
     return Trajectory(alpha=steps[:recorded] / N, eps_g=eps, Q=Q[:recorded], R=R[:recorded],
                       D=D[:recorded], E=E[:recorded], status=status, message=message, engine="sgd",
                       setup=setup, N=N, runs=1, seed=seed, start=mode, info=info)

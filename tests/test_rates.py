@@ -9,7 +9,7 @@ from plateau.builders import build_setup
 from plateau.ode import rhs_function
 from plateau.rates import learning_rates, pencil, perfect_state
 from plateau.rates.check import measured_rate, near_perfect, run_near_perfect
-from plateau.stability import _active_coordinates, jacobian
+from plateau.stability import active_coordinates, jacobian
 
 from helpers import run_cli
 
@@ -28,7 +28,7 @@ def test_pencil_reconstructs_the_finite_difference_jacobian_at_any_eta():
     setup = build_setup(K=2, M=2, L=2, eta=eta, eta_w=0.7 * eta, teacher="orthogonal")
     p = pencil(setup)
     y = perfect_state(setup)
-    direct = jacobian(rhs_function(setup), y, _active_coordinates(2, 2, 2, True))
+    direct = jacobian(rhs_function(setup), y, active_coordinates(2, 2, 2, True))
     # Both sides are central differences (step 1e-6: error ~1e-10); B comes from a difference of two
     # of them, so ~1e-9 is the noise.  1e-7 is far below the entries (~0.1-1).
     assert np.abs(p.jacobian(eta) - direct).max() < 1e-7

@@ -16,18 +16,24 @@ chunks so that it sees Ctrl-C between them (:func:`plateau.ode.integrate`).
 
 Status codes: 0 finished, 1 diverged (an entry non-finite or above
 ``max_abs``), 2 step size underflow, 3 step budget used (resume), 4 the
-right-hand side is not finite at an accepted state.
+right-hand side is not finite (undefined) at an accepted state, e.g. a singular
+NGD metric at eps = 0.
+
+``algo`` and ``damping`` select the flow (:func:`plateau.kernels.ngd.rhs_any`:
+0 gradient descent, 1 natural gradient with damping eps); they are plain
+arguments, so one compiled loop serves both.
 """
 import numpy as np
 
 from ._jit import jit
-from .rhs import rhs
+from .ngd import rhs_any
 
 FINISHED = 0
 DIVERGED = 1
 STEP_UNDERFLOW = 2
 TOO_MANY_STEPS = 3
 NONFINITE_RHS = 4
+UNDEFINED = NONFINITE_RHS   # the name of the NGD code path
 
 
 @jit
@@ -44,9 +50,10 @@ def _is_bad(y, max_abs):
 
 
 @jit
-def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma,
+def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma, algo, damping,
               rtol, atol, A, B, C, E, P, max_abs, max_steps):
-    """Integrate from (t0, y0) and record y at each t_out (sorted, >= t0).
+    """Integrate from (t0, y0) and record y at each t_out (sorted, >= t0); ``algo``, ``damping``:
+    see the module docstring.
 
     Returns (Y, n_recorded, t_reached, status, n_rhs, y, h_next, steps); Y has shape
     (len(t_out), len(y0)) and rows past n_recorded are NaN; (t_reached, y, h_next)
@@ -57,7 +64,7 @@ def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma,
     Y = np.full((t_out.size, n), np.nan)
     t = t0
     y = y0.copy()
-    f = rhs(y, T, V, K, M, act, eta, eta_w, sigma)
+    f = rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
     n_rhs = 1
     idx = 0
     while idx < t_out.size and t_out[idx] <= t:
@@ -76,7 +83,7 @@ def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma,
         d0 = _rms(y / scale)
         d1 = _rms(f / scale)
         h_first = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
-        f1 = rhs(y + h_first * f, T, V, K, M, act, eta, eta_w, sigma)
+        f1 = rhs_any(y + h_first * f, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
         n_rhs += 1
         d2 = _rms((f1 - f) / scale) / h_first
         if d1 <= 1e-15 and d2 <= 1e-15:
@@ -104,12 +111,12 @@ def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma,
             dy = np.zeros(n)
             for j in range(s):
                 dy += A[s, j] * k[j]
-            k[s] = rhs(y + h * dy, T, V, K, M, act, eta, eta_w, sigma)
+            k[s] = rhs_any(y + h * dy, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
         dy = np.zeros(n)
         for j in range(n_stages):
             dy += B[j] * k[j]
         y_new = y + h * dy
-        f_new = rhs(y_new, T, V, K, M, act, eta, eta_w, sigma)
+        f_new = rhs_any(y_new, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
         k[n_stages] = f_new
         n_rhs += n_stages
         err = np.zeros(n)

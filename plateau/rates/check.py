@@ -1,7 +1,7 @@
 """Checking the predicted rates by direct integration of the ODEs started near the perfect state."""
 import numpy as np
 
-from ..builders import overlap_factor
+from ..draws import gram_factor
 from ..ode import integrate
 from .pencil import perfect_state
 
@@ -15,7 +15,7 @@ def near_perfect(setup, eta, distance=1e-3, seed=0):
     perfect_state(setup)    # refuses setups without a perfect fixed point
     K, M, L = setup.K, setup.M, setup.L
     rng = np.random.default_rng(seed)
-    B = np.hstack([overlap_factor(setup.T), np.zeros((M, K))])
+    B = np.hstack([gram_factor(setup.T), np.zeros((M, K))])
     J = B[np.arange(K) % M] + distance * rng.standard_normal((K, K + M))
     Q, R = J @ J.T, J @ B.T
     W = np.array(setup.V, dtype=float)

@@ -110,12 +110,12 @@ def pencil(setup):
     from ..kernels.rhs import generalisation_error, rhs
     from ..kernels.state import unpack
     from ..ode import kernel_arguments
-    from ..stability import _active_coordinates, jacobian
+    from ..stability import active_coordinates, jacobian
     y = perfect_state(setup)
     T, V, K, M, act = kernel_arguments(setup)[:5]
     L = setup.L
     trained = setup.eta_w > 0
-    active = _active_coordinates(K, M, L, trained)
+    active = active_coordinates(K, M, L, trained)
 
     def at(eta, eta_w):
         return jacobian(lambda z: rhs(np.ascontiguousarray(z), T, V, K, M, act, eta, eta_w, 0.0), y, active)
