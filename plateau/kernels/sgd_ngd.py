@@ -21,7 +21,7 @@ import numpy as np
 
 from ._jit import jit_nogil
 from .fisher_blocks import cholesky_solve, damped_cholesky, new_workspace, pair_averages, small_fisher
-from .sgd import _draw, _fields, activation, activation_derivative
+from .sgd import activation, activation_derivative, draw_normal, scaled_fields
 
 SINGULAR = -1
 
@@ -122,8 +122,8 @@ def ngd_steps(J, W, B, V, n_steps, act, eta, eta_w, sigma, eps, rng_x, rng_z, fi
     ws = workspace(K, L, trained)
     if n_steps <= 0:
         return 0
-    _draw(rng_x, xi)
-    _fields(B, xi, inv_sqrt_n, nu)
+    draw_normal(rng_x, xi)
+    scaled_fields(B, xi, inv_sqrt_n, nu)
     _update_fields_gram(J, coef, beta, xi, xi, inv_sqrt_n, lam, Q, old, new)
     for t in range(n_steps):
         ok = True
@@ -163,8 +163,8 @@ def ngd_steps(J, W, B, V, n_steps, act, eta, eta_w, sigma, eps, rng_x, rng_z, fi
                 for l in range(L):
                     W[i, l] += step_w * c_w[i, l]
         if t + 1 < n_steps:
-            _draw(rng_x, xi_next)
-            _fields(B, xi_next, inv_sqrt_n, nu)
+            draw_normal(rng_x, xi_next)
+            scaled_fields(B, xi_next, inv_sqrt_n, nu)
             _update_fields_gram(J, coef, beta, xi, xi_next, inv_sqrt_n, lam, Q, old, new)
             xi, xi_next = xi_next, xi
         else:
