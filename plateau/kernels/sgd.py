@@ -89,19 +89,7 @@ def sgd_steps(J, W, B, V, n_steps, act, eta, eta_w, sigma, rng_x, rng_z, field_l
                 ok = False
             g_lam[i] = activation(act, lam[i])
             coef[i] = step_j * activation_derivative(act, lam[i])
-        for l in range(L):
-            y = 0.0
-            for n in range(M):
-                y += V[n, l] * g_nu[n]
-            if sigma != 0.0:
-                y += sigma * rng_z.standard_normal()
-            f = 0.0
-            for i in range(K):
-                f += W[i, l] * g_lam[i]
-            err[l] = y - f
-            if not abs(err[l]) <= field_limit:
-                ok = False
-        if not ok:
+        if not output_errors(W, V, g_lam, g_nu, sigma, rng_z, field_limit, err) or not ok:
             return t
         for i in range(K):
             s = 0.0
@@ -122,6 +110,26 @@ def sgd_steps(J, W, B, V, n_steps, act, eta, eta_w, sigma, rng_x, rng_z, field_l
         else:
             _update_and_fields(J, coef, xi, xi, inv_sqrt_n, lam)
     return n_steps
+
+
+@jit_nogil
+def output_errors(W, V, g_lam, g_nu, sigma, rng_z, field_limit, err):
+    """err (L,) = y - f for one sample: teacher outputs V^T g(nu) plus sigma zeta (zeta drawn from
+    rng_z), minus the student's W^T g(lambda).  Returns False when an entry exceeds field_limit."""
+    ok = True
+    for l in range(err.size):
+        y = 0.0
+        for n in range(g_nu.size):
+            y += V[n, l] * g_nu[n]
+        if sigma != 0.0:
+            y += sigma * rng_z.standard_normal()
+        f = 0.0
+        for i in range(g_lam.size):
+            f += W[i, l] * g_lam[i]
+        err[l] = y - f
+        if not abs(err[l]) <= field_limit:
+            ok = False
+    return ok
 
 
 @jit_nogil

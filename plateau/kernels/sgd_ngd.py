@@ -21,7 +21,7 @@ import numpy as np
 
 from ._jit import jit_nogil
 from .fisher_blocks import cholesky_solve, damped_cholesky, new_workspace, pair_averages, small_fisher
-from .sgd import activation, activation_derivative, draw_normal, scaled_fields
+from .sgd import activation, activation_derivative, draw_normal, output_errors, scaled_fields
 
 SINGULAR = -1
 
@@ -133,19 +133,7 @@ def ngd_steps(J, W, B, V, n_steps, act, eta, eta_w, sigma, eps, rng_x, rng_z, fi
             if not abs(lam[i]) <= field_limit:
                 ok = False
             g_lam[i] = activation(act, lam[i])
-        for l in range(L):
-            y = 0.0
-            for n in range(M):
-                y += V[n, l] * g_nu[n]
-            if sigma != 0.0:
-                y += sigma * rng_z.standard_normal()
-            f = 0.0
-            for i in range(K):
-                f += W[i, l] * g_lam[i]
-            err[l] = y - f
-            if not abs(err[l]) <= field_limit:
-                ok = False
-        if not ok:
+        if not output_errors(W, V, g_lam, g_nu, sigma, rng_z, field_limit, err) or not ok:
             return t
         for i in range(K):
             s = 0.0
