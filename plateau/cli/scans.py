@@ -3,7 +3,7 @@ import sys
 
 import click
 
-from ..choices import ACTIVATIONS, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
+from ..choices import ACTIVATIONS, ALGORITHM, ALGORITHMS, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
 from .app import Failure, cli
 from .options import parse_list, plateau_options, pop_criteria
 from .output import check_paths, save_figure
@@ -17,6 +17,8 @@ _GRID_OPTIONS = [
     ("teacher", "--teacher", False, f"Teacher second layers: {','.join(TEACHERS)} [{S['teacher']}]."),
     ("init", "--init", False, f"Student starts: {','.join(INITS)} [{S['init']}]."),
     ("activation", "--activation", False, f"Activations: {','.join(ACTIVATIONS)} [{S['activation']}]."),
+    ("algorithm", "--algorithm", False, f"Learning rules: {','.join(ALGORITHMS)} [{ALGORITHM}]."),
+    ("damping", "--damping", False, "NGD dampings eps >= 0 (required with ngd; gd points ignore them and run once)."),
     ("eta", "--eta", False, f"First-layer learning rates [{S['eta']}]."),
     ("eta_w", "--eta-w", False, f"Second-layer learning rates [{S['eta_w']}: trained, unlike other commands]."),
     ("sigma", "--sigma", False, f"Output noise standard deviations [{S['sigma']:g}]."),
