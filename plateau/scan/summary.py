@@ -93,6 +93,15 @@ def scan_series(definition, rows, x="L", y="escape_alpha"):
     return series
 
 
+def compares_algorithms(definition, x):
+    """True when a scan compares learning rules along x: it varies algorithm or damping, x is another
+    numeric grid parameter, and nothing else but the seed varies (the figure of
+    :func:`plateau.plotting.ngd_scan_figure`)."""
+    varied = set(definition.varied())
+    return (bool(varied & {"algorithm", "damping"}) and x in GRID and x not in ("algorithm", "damping", "seed")
+            and GRID_TYPES[x] is not str and varied <= {"algorithm", "damping", "seed", x})
+
+
 def scan_title(definition, x):
     """A one-line description of what the scan fixed: engine, single-valued parameters, seeds."""
     grid = definition.grid
