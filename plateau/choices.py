@@ -33,6 +33,7 @@ METHOD = "dopri5"
 RTOL = 1e-8
 ATOL = 1e-12
 POINTS = 400                    # size of the recorded log grid of alpha
+TARGET_EPS_G = 1e-3             # scans record the first alpha at which eps_g reaches this
 DIVERGENCE_THRESHOLD = 1e6      # an order parameter beyond this in magnitude: the run diverged
 
 # --- the SGD simulation ---------------------------------------------------------------------

@@ -3,7 +3,7 @@ import sys
 
 import click
 
-from ..choices import ACTIVATIONS, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
+from ..choices import ACTIVATIONS, ALGORITHM, ALGORITHMS, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
 from .app import Failure, cli
 from .options import parse_list, plateau_options, pop_criteria
 from .output import check_paths, save_figure
@@ -17,6 +17,8 @@ _GRID_OPTIONS = [
     ("teacher", "--teacher", False, f"Teacher second layers: {','.join(TEACHERS)} [{S['teacher']}]."),
     ("init", "--init", False, f"Student starts: {','.join(INITS)} [{S['init']}]."),
     ("activation", "--activation", False, f"Activations: {','.join(ACTIVATIONS)} [{S['activation']}]."),
+    ("algorithm", "--algorithm", False, f"Learning rules: {','.join(ALGORITHMS)} [{ALGORITHM}]."),
+    ("damping", "--damping", False, "NGD dampings eps >= 0 (required with ngd; gd points ignore them and run once)."),
     ("eta", "--eta", False, f"First-layer learning rates [{S['eta']}]."),
     ("eta_w", "--eta-w", False, f"Second-layer learning rates [{S['eta_w']}: trained, unlike other commands]."),
     ("sigma", "--sigma", False, f"Output noise standard deviations [{S['sigma']:g}]."),
@@ -96,12 +98,18 @@ def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, worke
 @click.option("--y", "y", default="escape_alpha", show_default=True, help="Result column on the y axis.")
 def plot_scan(scan_file, out, x, y):
     """Plot a scan: y against x (mean and min-max over seeds), the plateau level, and the
-    fraction of seeds with a plateau; one line per combination of the other varied parameters."""
-    from ..plotting import scan_figure
-    from ..scan import read_scan, scan_series, scan_title
+    fraction of seeds with a plateau; one line per combination of the other varied parameters.
+    A scan comparing learning rules (varying --algorithm or --damping, and else only x and the
+    seeds) gets the NGD figure instead: median y against x, GD beside NGD per damping, trapped
+    runs marked, and the best per damping."""
+    from ..plotting import ngd_scan_figure, scan_figure
+    from ..scan import compares_algorithms, read_scan, scan_series, scan_title
     from ..files import check_outputs
     check_outputs(figures=[("--out", out)], inputs=[("SCAN_FILE", scan_file)])
     definition, rows = read_scan(scan_file)
     series = scan_series(definition, rows, x, y)
+    if compares_algorithms(definition, x):
+        save_figure(ngd_scan_figure(definition, rows, x, y), out)
+        return
     levels = scan_series(definition, rows, x, "plateau_level")
     save_figure(scan_figure(series, levels, x, y, title=scan_title(definition, x)), out)

@@ -2,7 +2,8 @@
 on an executor and appends their rows to the scan file (:func:`run_scan`).
 
 Each point builds its setup with :func:`plateau.builders.build_setup` (``seed``
-is build_setup's seed), integrates the ODEs (:func:`plateau.ode.integrate`) or
+is build_setup's seed) and sets its learning rule (``algorithm``, ``damping``:
+:meth:`plateau.model.Setup.with_scalars`), integrates the ODEs (:func:`plateau.ode.integrate`) or
 simulates SGD (:func:`plateau.sgd.simulate`, base seed = the point's seed),
 measures the plateaus of eps_g (:func:`plateau.plateaus.trajectory_plateaus`)
 and gives one row of :data:`plateau.scan.definition.COLUMNS`.
@@ -14,7 +15,7 @@ from ..interrupts import caused_by_interrupt
 from ..plateaus import PlateauCriteria
 from ..progress import progress_bar
 from ..resources import cpu_count
-from .definition import RESULTS, point_key
+from .definition import GRID_ADDED, RESULTS, point_key
 from .executors import ProcessExecutor, SerialExecutor
 from .store import ScanFile, latest_rows
 
@@ -24,7 +25,8 @@ def run_point(point, settings, threads=1):
 
     Parameters
     ----------
-    point : dict               one value for every name in GRID
+    point : dict               one value for every name in GRID (algorithm and damping may be left
+                               out: gd, None)
     settings : dict            :meth:`ScanDefinition.settings`
     threads : int              threads for the SGD runs of this point
 
@@ -33,7 +35,9 @@ def run_point(point, settings, threads=1):
     dict with every name in COLUMNS (None where a quantity does not exist)
     """
     from ..builders import build_setup
-    from ..plateaus import trajectory_plateaus
+    from ..choices import TARGET_EPS_G
+    from ..plateaus import alpha_to_reach, trajectory_plateaus
+    point = {**GRID_ADDED, **point}
     row = dict(point, **{name: None for name in RESULTS})
     start = time.perf_counter()
     try:
@@ -41,6 +45,7 @@ def run_point(point, settings, threads=1):
                             eta=point["eta"], eta_w=point["eta_w"], sigma=point["sigma"],
                             teacher=point["teacher"], init=point["init"], init_scale=settings["init_scale"],
                             seed=point["seed"], N=settings["init_N"])
+        setup = setup.with_scalars(algorithm=point["algorithm"], damping=point["damping"])
         if settings["engine"] == "ode":
             from ..ode import integrate
             trajectory = integrate(setup, point["alpha_max"], points=settings["record_points"])
@@ -54,7 +59,8 @@ def run_point(point, settings, threads=1):
             row.update(final_alpha=float(trajectory.alpha[-1]), final_eps_g=float(trajectory.eps_g[-1]))
         if trajectory.status == "finished":
             report = trajectory_plateaus(trajectory, PlateauCriteria(**settings["criteria"]))
-            row.update(_plateau_columns(report), fisher_min=_fisher_min(trajectory, report))
+            row.update(_plateau_columns(report), fisher_min=_fisher_min(trajectory, report),
+                       alpha_to_target=alpha_to_reach(trajectory.alpha, trajectory.eps_g, TARGET_EPS_G))
     except Exception as exc:   # a failing point becomes a row, not the end of the scan
         if caused_by_interrupt(exc):   # Ctrl-C is no result: the point stays to be run
             raise KeyboardInterrupt from None
@@ -88,16 +94,18 @@ def _fisher_min(trajectory, report):
     return plateau_fisher(trajectory, spectrum, report)[report.main]["fisher_degeneracy"]
 
 
-def warm_up(engine, activations):
+def warm_up(engine, activations, algorithms=("gd",)):
     """Compile (or load from Numba's cache) the kernels a scan's points call, with tiny runs."""
     from ..builders import build_setup
     from ..ode import integrate
     for activation in activations:
-        setup = build_setup(K=2, M=2, L=2, activation=activation, eta_w=0.1, N=8)
-        integrate(setup, 0.1, points=2)
-        if engine == "sgd":
-            from ..sgd import simulate
-            simulate(setup, 8, 0.5, seeds=1, points=2, workers=1)
+        for algorithm in algorithms:
+            setup = build_setup(K=2, M=2, L=2, activation=activation, eta_w=0.1, N=8).with_scalars(
+                algorithm=algorithm, damping=0.1 if algorithm == "ngd" else None)
+            integrate(setup, 0.1, points=2)
+            if engine == "sgd":
+                from ..sgd import simulate
+                simulate(setup, 8, 0.5, seeds=1, points=2, workers=1)
 
 
 @dataclass
@@ -157,7 +165,7 @@ def run_scan(definition, path, executor=None, progress=False, repair=False):
 def _run_points(definition, todo, total, store, executor, progress):
     threads = executor.threads_per_task()
     settings = definition.settings()
-    executor.warm_up(warm_up, definition.engine, definition.grid["activation"])
+    executor.warm_up(warm_up, definition.engine, definition.grid["activation"], definition.grid["algorithm"])
     futures = [executor.submit(run_point, point, settings, threads) for point in todo]
     bar = progress_bar(total, progress, initial=total - len(todo), unit="point", desc="scan", delay=0.0)
     try:

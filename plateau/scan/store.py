@@ -10,7 +10,8 @@ holds; a file of another scan is refused.  When every point is there, the file
 is rewritten once, atomically, in grid order.  Read it with :func:`read_scan`,
 or with ``pandas.read_csv(path, comment='#')``.
 
-The header's JSON (format 1) names the number of SGD runs per point
+The header's JSON (format 1) holds ``grid_notes`` (that the damping applies to
+ngd rows only; gd rows leave it empty), which reading ignores, and names the number of SGD runs per point
 ``sgd_seeds``, its name before it became ``ScanDefinition.sgd_runs``, so that
 files written before the rename are still read and resumed; ``sgd_runs`` is
 accepted on reading too.
@@ -23,7 +24,7 @@ import os
 
 from ..errors import InputError
 from ..files import atomic_output
-from .definition import COLUMNS, GRID, GRID_TYPES, RESULT_TYPES, ScanDefinition, point_key
+from .definition import COLUMNS, GRID, GRID_ADDED, GRID_TYPES, RESULT_TYPES, ScanDefinition, point_key
 
 HEADER_PREFIX = "# plateau-scan "
 
@@ -193,8 +194,9 @@ def _read(path, repair=False):
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise InputError(f"{path}: the scan definition on its first line is unreadable ({exc})") from None
     header = _fields(lines[1]) if len(lines) > 1 else None
-    # Files of earlier versions lack result columns added since; they are read with those empty.
-    if header is None or not set(GRID) <= set(header) or not set(header) <= set(COLUMNS):
+    # Files of earlier versions lack result columns added since; they are read with those empty (and
+    # without the grid columns GRID_ADDED, read as their values then: algorithm gd, no damping).
+    if header is None or not set(GRID) - set(GRID_ADDED) <= set(header) or not set(header) <= set(COLUMNS):
         raise InputError(f"{path}: unexpected columns; it was not written by plateau")
     rows, kept = [], len(raw[0]) + len(raw[1])
     for number, line in enumerate(lines[2:], start=3):
@@ -224,6 +226,7 @@ def _row(header, line):
     if len(fields) != len(header):
         raise ValueError(f"expected {len(header)} fields, got {len(fields)}")
     row = dict.fromkeys(COLUMNS)
+    row.update(GRID_ADDED)
     try:
         row.update({name: _parse(name, text) for name, text in zip(header, fields)})
     except ValueError:
