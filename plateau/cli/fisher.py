@@ -5,7 +5,7 @@ import time
 import click
 
 from .app import Failure, cli
-from .options import MODEL_OPTION_NAMES, model_options, ode_options, parse_floats, plateau_options, \
+from .options import MODEL_OPTION_NAMES, grid_size, model_options, ode_options, parse_floats, plateau_options, \
     pop_criteria, pop_setup
 from .output import check_paths, save_figure, save_setup_file
 
@@ -32,7 +32,10 @@ def fisher(trajectory_file, N, frozen, alpha_max, alphas, points, method, rtol, 
     from ..plateaus import trajectory_plateaus
     check_paths(out, plot, save_setup, inputs=[("TRAJECTORY_FILE", trajectory_file),
                                                 ("--setup", options["setup_file"])])
+    from ..limits import check_points
     criteria = pop_criteria(options)
+    force = options.pop("force")
+    check_points(points, force)
     begin = time.perf_counter()
     if trajectory_file is not None:
         from ..errors import InputError
@@ -50,10 +53,11 @@ def fisher(trajectory_file, N, frozen, alpha_max, alphas, points, method, rtol, 
         from ..ode import integrate
         if alpha_max is None:
             raise InputError("give a TRAJECTORY_FILE, or --alpha-max to integrate a setup first")
-        setup = pop_setup(options)
+        alphas = parse_floats(alphas, "--alphas")
+        setup = pop_setup(options, force, points=grid_size(alphas, points))
         if frozen and setup.eta_w > 0:
             raise InputError("--frozen-w contradicts --eta-w > 0: freeze the second layer with --eta-w 0")
-        trajectory = integrate(setup, alpha_max, alphas=parse_floats(alphas, "--alphas"), points=points,
+        trajectory = integrate(setup, alpha_max, alphas=alphas, points=points,
                                method=method, rtol=rtol, atol=atol)
         if save_setup:
             save_setup_file(setup, save_setup)
