@@ -85,12 +85,31 @@ def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, worke
                                 init_scale=init_scale, init_N=init_N, record_points=points, N=N,
                                 sgd_runs=runs, criteria=criteria)
     check_scan_limits(definition, workers, force)
-    with make_executor(workers, scheduler) as executor:
-        result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty(), repair=repair)
+    try:
+        with make_executor(workers, scheduler) as executor:
+            result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty(), repair=repair)
+    except Exception as exc:
+        lost = lost_workers(exc)
+        if lost is None:
+            raise
+        raise Failure(f"{lost}; the finished rows are kept in {out}: rerun to resume") from None
     click.echo(f"{out}: {result.message}")
     errors = result.statuses.get("error", 0)
     if errors:
         raise Failure(f"{errors} point{'s' if errors > 1 else ''} raised an error (see the message column of {out})")
+
+
+def lost_workers(exc):
+    """A one-line description when ``exc`` says the scan lost its workers or its Dask scheduler
+    (a connection closed, a cancelled future, a broken process pool), else None."""
+    from concurrent.futures import BrokenExecutor, CancelledError
+    kind = type(exc)
+    if isinstance(exc, BrokenExecutor):
+        return f"a worker process died ({exc})"
+    if kind.__module__.split(".")[0] in ("distributed", "tornado") or isinstance(exc, (CancelledError, TimeoutError)):
+        text = " ".join(str(exc).split())
+        return f"lost the Dask scheduler or its workers ({kind.__name__}: {text[:200]})"
+    return None
 
 
 def check_scan_limits(definition, workers, force):
