@@ -181,6 +181,11 @@ class Trajectory:
         for needed in ("alpha", "eps_g"):
             if needed not in column:
                 raise InputError(f"{path} has no {needed} column: not a trajectory file")
+        if len(set(header)) != len(header):
+            raise InputError(f"{path}: a column is named twice")
+        alpha = column["alpha"]
+        if not np.all(np.isfinite(alpha)) or np.any(np.diff(alpha) <= 0):
+            raise InputError(f"{path}: the alpha column must be finite and increase from row to row")
         matrices = {name: _matrix(path, header, column, name, len(data)) for name in ORDER_PARAMETERS}
         setup = None
         if "setup" in meta:

@@ -6,7 +6,8 @@ Each invocation runs ``python -m plateau ...`` in a subprocess with a timeout an
 - clean error: exit 2 with exactly one ``Error:`` line on stderr and no output file written;
 - traceback: a Python traceback, or an exit status outside 0, 1, 2, 130;
 - hang: still running after the timeout;
-- contract: anything else (exit 2 with several lines, or with an output file written).
+- contract: anything else (exit 2 with other lines than the Error line, click's usage lines and
+  Note/Warning lines, or with an output file written).
 
 Usage: python scripts/hostile_inputs.py [--timeout 60] [--jobs 2] [--verbose]
 Not a test (it takes minutes); the fuzz tests in tests/test_fuzz.py are the fast, in-process part.
@@ -234,7 +235,8 @@ def classify(returncode, stderr, output_exists):
         return "ran" if returncode == 0 or errors else "contract"
     if returncode == 2 and len(errors) == 1 and not output_exists:
         # the one Error line; a Usage line from click is allowed before it
-        others = [line for line in stderr.splitlines() if line.strip() and not line.startswith(("Error:", "Usage:", "Try "))]
+        others = [line for line in stderr.splitlines()
+                  if line.strip() and not line.startswith(("Error:", "Usage:", "Try ", "Note:", "Warning:"))]
         return "clean error" if not others else "contract"
     return "contract"
 

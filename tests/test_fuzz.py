@@ -245,6 +245,8 @@ def test_trajectory_reader(trajectory_bytes, data):
     b"alpha,alpha,eps_g,Q[0,0],R[0,0],D[0,0],E[0,0]\n0,0,1,1,0,1,0\n",
     b"alpha,eps_g,Q[0,0],R[0,0],D[0,0],E[0,0]\n0,nan,inf,0,1,0\n",
     b"alpha,eps_g,Q[0,0],R[0,0],D[0,0],E[0,0],Q[0,x]\n0,1,1,0,1,0,1\n",
+    # a repeated row: plateau fisher wrote its table, then refused the curve (exit 2 with a file)
+    b"alpha,eps_g,Q[0,0],R[0,0],D[0,0],E[0,0]\n0,1,1,0,1,0\n1,1,1,0,1,0\n1,1,1,0,1,0\n2,1,1,0,1,0\n",
 ])
 def test_trajectory_reader_regressions(raw):
     _check_trajectory_reader(raw)
@@ -346,29 +348,31 @@ SGD_OPTIONS = {**{k: v for k, v in ODE_OPTIONS.items() if k not in ("--method", 
 @CLI_SETTINGS
 @given(option_lists(SGD_OPTIONS, required=["--alpha-max", "--N"]))
 @example(["--alpha-max", "1", "--N", "20", "--eta", "1e300"])
+@example(["--alpha-max", "1e300", "--N", "20", "--K", "1"])   # the step count overflowed int64
 def test_cli_sgd(capsys, argv):
     out = os.path.join(WORK, "sgd.csv")
     _check_cli(["sgd", "--quiet", *argv, "--out", out], capsys, [out], Trajectory.from_csv)
 
 
-STABILITY_OPTIONS = {k: v for k, v in ODE_OPTIONS.items()
-                     if k in ("--K", "--M", "--L", "--eta", "--eta-w", "--sigma", "--activation", "--teacher",
-                              "--seed", "--algorithm", "--damping")}
+STABILITY_OPTIONS = {**{k: v for k, v in ODE_OPTIONS.items()
+                        if k in ("--L", "--eta", "--eta-w", "--sigma", "--teacher", "--seed", "--algorithm",
+                                 "--damping")},
+                     "--K": values("1", "2", "300"), "--M": values("1", "2"), "--activation": values("erf", "linear")}
 
 
-@settings(CLI_SETTINGS, max_examples=25)
+@settings(CLI_SETTINGS, max_examples=15)
 @given(option_lists(STABILITY_OPTIONS))
 @example(["--eta", "1e300"])
 def test_cli_stability(capsys, argv):
     _check_cli(["stability", *argv], capsys, [])
 
 
-RATES_OPTIONS = {"--K": values("1", "2", "3", "300"), "--L": values("1", "2"), "--eta": values("0.1"),
+RATES_OPTIONS = {"--K": values("1", "2", "300"), "--L": values("1", "2"), "--eta": values("0.1"),
                  "--eta-w": values("0", "0.1"), "--eta-w-ratio": values("0", "1"), "--sigma": values("0"),
                  "--activation": values("erf", "linear"), "--teacher": values("degenerate", "orthogonal")}
 
 
-@settings(CLI_SETTINGS, max_examples=25)
+@settings(CLI_SETTINGS, max_examples=15)
 @given(option_lists(RATES_OPTIONS))
 @example(["--eta", "1e300"])
 def test_cli_rates(capsys, argv):

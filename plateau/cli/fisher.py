@@ -10,6 +10,25 @@ from .options import MODEL_OPTION_NAMES, grid_size, model_options, ode_options, 
 from .output import check_paths, save_figure, save_setup_file
 
 
+def _spectrum(trajectory, **options):
+    """run_spectrum, with order parameters it cannot handle (too large, not finite) reported in one line:
+    a run that failed is a Failure (exit 1), a file that holds them is bad input (exit 2)."""
+    import numpy as np
+    from ..errors import InputError
+    from ..fisher.run import run_spectrum
+    try:
+        with np.errstate(all="ignore"):
+            spectrum = run_spectrum(trajectory, **options)
+        problem = not np.all(np.isfinite(spectrum.lambda_max))
+    except np.linalg.LinAlgError:
+        problem = True
+    if not problem:
+        return spectrum
+    if not trajectory.success:
+        raise Failure(f"{trajectory.message}; no Fisher spectrum at its order parameters")
+    raise InputError("the Fisher spectrum is not finite at these order parameters (too large or not finite)")
+
+
 @cli.command()
 @click.argument("trajectory_file", required=False, type=click.Path(dir_okay=False))
 @click.option("--N", "N", type=int, help="Input dimension: also report the plain FIM G (columns G_...).")
@@ -28,7 +47,6 @@ def fisher(trajectory_file, N, frozen, alpha_max, alphas, points, method, rtol, 
     """The Fisher spectrum (bulk, outliers, statistics) along a trajectory file, or along the ODE
     trajectory of a setup integrated to --alpha-max."""
     from ..fisher import fisher_table, plateau_fisher, write_fisher_table
-    from ..fisher.run import run_spectrum
     from ..plateaus import trajectory_plateaus
     check_paths(out, plot, save_setup, inputs=[("TRAJECTORY_FILE", trajectory_file),
                                                 ("--setup", options["setup_file"])])
@@ -47,7 +65,7 @@ def fisher(trajectory_file, N, frozen, alpha_max, alphas, points, method, rtol, 
                               + (["save_setup"] if save_setup else []))
             raise InputError(f"{names} cannot be combined with a trajectory file (it fixes the run)")
         trajectory = Trajectory.from_csv(trajectory_file)
-        spectrum = run_spectrum(trajectory, N=N, activation=options["activation"], frozen=frozen, L=options["L"])
+        spectrum = _spectrum(trajectory, N=N, activation=options["activation"], frozen=frozen, L=options["L"])
     else:
         from ..errors import InputError
         from ..ode import integrate
@@ -61,9 +79,9 @@ def fisher(trajectory_file, N, frozen, alpha_max, alphas, points, method, rtol, 
                                method=method, rtol=rtol, atol=atol)
         if save_setup:
             save_setup_file(setup, save_setup)
-        spectrum = run_spectrum(trajectory, N=N)
+        spectrum = _spectrum(trajectory, N=N)
+    report = trajectory_plateaus(trajectory, criteria)   # before writing: a bad curve writes no file
     write_fisher_table(out, trajectory, spectrum)
-    report = trajectory_plateaus(trajectory, criteria)
     if plot:
         from ..plotting_fisher import fisher_figure
         save_figure(fisher_figure(trajectory, fisher_table(trajectory, spectrum), plateaus=report,
