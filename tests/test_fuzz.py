@@ -49,7 +49,8 @@ def time_limit(seconds):
 
 # --- strategies ----------------------------------------------------------------------------
 NUMBERS = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**30, 10**30),
-                    st.sampled_from([0.0, -0.0, 1e300, -1e300, 1e-300, 5e-324, 1.7976931348623157e308, 10**400, -10**400]))
+                    st.sampled_from([0.0, -0.0, 1e300, -1e300, 1e-300, 5e-324, 1.7976931348623157e308,
+                                     10**400, -10**400]))
 SCALARS = st.one_of(NUMBERS, st.booleans(), st.none(), st.text(max_size=8))
 MATRIX_LIKE = st.one_of(
     SCALARS,

@@ -175,7 +175,8 @@ def sgd_arguments(setup, options, progress, Ns=(), force=False):
     if base is None:
         base = setup.seed if setup.seed is not None else 0
     quiet = options.pop("quiet")
-    alphas, points, workers = parse_floats(options.pop("alphas"), "--alphas"), options.pop("points"), options.pop("workers")
+    alphas = parse_floats(options.pop("alphas"), "--alphas")
+    points, workers = options.pop("points"), options.pop("workers")
     check_points(points, force)
     for N in Ns:
         if isinstance(N, int) and N >= 1:
