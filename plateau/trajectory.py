@@ -172,7 +172,7 @@ class Trajectory:
         header = next(csv.reader(lines[:1]), [])
         rows = [line for line in lines[1:] if line.strip()]
         try:
-            data = np.loadtxt(rows, delimiter=",", ndmin=2) if rows else np.empty((0, 0))
+            data = np.loadtxt(rows, delimiter=",", ndmin=2, comments=None) if rows else np.empty((0, 0))
         except ValueError:
             raise InputError(f"{path}: the rows of a trajectory file must be numbers") from None
         if len(data) == 0 or data.shape[1] != len(header):

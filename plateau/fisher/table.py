@@ -80,7 +80,7 @@ def read_fisher_table(path):
         raise InputError(f"{path} is not a Fisher table: its header must name each column once, alpha first")
     rows = [line for line in lines[1:] if line.strip()]
     try:
-        data = np.loadtxt(rows, delimiter=",", ndmin=2) if rows else np.empty((0, len(header)))
+        data = np.loadtxt(rows, delimiter=",", ndmin=2, comments=None) if rows else np.empty((0, len(header)))
     except ValueError:
         raise InputError(f"{path}: the rows of a Fisher table must be numbers") from None
     if data.shape[1] != len(header):
