@@ -57,9 +57,13 @@ def student_start(K, T, init, scale, N, rng):
     if N < max(K, M):
         raise InputError(f"N = {N} must be at least max(K, M) = {max(K, M)}")
     J = draw_student(K, N, init, scale, rng)
-    Q = J @ J.T / N
-    R = J[:, :M] @ gram_factor(T).T / np.sqrt(N)
-    return 0.5 * (Q + Q.T), R
+    with np.errstate(over="ignore", invalid="ignore"):
+        Q = J @ J.T / N
+        R = J[:, :M] @ gram_factor(T).T / np.sqrt(N)
+        Q = 0.5 * (Q + Q.T)
+    if not (np.all(np.isfinite(Q)) and np.all(np.isfinite(R))):
+        raise InputError(f"init-scale {scale:g} is too large: the start's overlaps overflow")
+    return Q, R
 
 
 def student_second_layer(K, V, init, scale, trained, rng):

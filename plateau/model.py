@@ -83,7 +83,7 @@ class Setup:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
                 raise InputError(f"{name} must be a number, got {value!r}")
-            if not np.isfinite(value):
+            if not _finite(value):
                 raise InputError(f"{name} must be finite, got {value}")
             object.__setattr__(self, name, float(value))
         if self.eta <= 0:
@@ -122,7 +122,7 @@ class Setup:
         if eps is None:
             raise InputError("algorithm ngd needs a damping eps >= 0 (--damping)")
         if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating, np.integer)) \
-                or not np.isfinite(eps) or eps < 0:
+                or not _finite(eps) or eps < 0:
             raise InputError(f"damping must be a finite number >= 0, got {eps!r}")
         object.__setattr__(self, "damping", float(eps))
 
@@ -138,7 +138,7 @@ class Setup:
             raise InputError(f"a start drawn with init {self.init!r} needs its seed")
         scale = self.init_scale
         if isinstance(scale, bool) or not isinstance(scale, (int, float, np.floating, np.integer)) \
-                or not np.isfinite(scale) or scale <= 0:
+                or not _finite(scale) or scale <= 0:
             raise InputError(f"init_scale must be a positive number, got {scale!r}")
         object.__setattr__(self, "init_scale", float(scale))
         object.__setattr__(self, "init_N", _integer("init_N", self.init_N, 1))
@@ -253,6 +253,14 @@ class Setup:
             raise InputError(f"setup file {path}: {exc}") from None
 
 
+def _finite(value):
+    """Is the number finite as a float (an integer too large for a float is not)?"""
+    try:
+        return bool(np.isfinite(float(value)))
+    except OverflowError:
+        return False
+
+
 def _integer(name, value, low):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise InputError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -262,7 +270,7 @@ def _integer(name, value, low):
 def _as_matrix(name, value):
     try:
         array = np.array(value, dtype=float)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise InputError(f"{name} must be a matrix of numbers (nested lists, rows first)") from None
     if array.ndim != 2:
         raise InputError(f"{name} must be a matrix (nested lists, rows first), got {array.ndim} dimensions")

@@ -239,8 +239,12 @@ def _solve_with_scipy(setup, y0, grid, method, rtol, atol, threshold):
         return threshold - np.max(np.abs(y)) if np.all(np.isfinite(y)) else -1.0
     blow_up.terminal = True
 
-    sol = solve_ivp(lambda t, y: f(y), (0.0, grid[-1]), y0, method=method, t_eval=grid,
-                    rtol=rtol, atol=atol, events=blow_up)
+    try:
+        with np.errstate(all="ignore"):
+            sol = solve_ivp(lambda t, y: f(y), (0.0, grid[-1]), y0, method=method, t_eval=grid,
+                            rtol=rtol, atol=atol, events=blow_up)
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:   # e.g. the event's root finder on NaN
+        return y0[None, :], "failed", f"solve_ivp ({method}) failed: {exc} (is the right-hand side finite?)", 0
     Y = sol.y.T
     finite = np.all(np.isfinite(Y), axis=1) & (np.max(np.abs(Y), axis=1) <= threshold)
     Y = Y[:np.argmin(finite)] if not finite.all() else Y

@@ -48,11 +48,16 @@ FIELD_LIMIT = 1e100
 # Steps per kernel call are at most this many input numbers / N: between calls
 # Python checks for divergence, updates the progress bar and sees Ctrl-C.
 _NUMBERS_PER_CALL = 1 << 25
+# Steps are counted exactly in float64 and int64 up to here.
+MAX_STEPS = float(2 ** 53)
 
 
 def recording_steps(N, alpha_max, alphas=None, points=DEFAULT_POINTS):
     """The steps t (n_t,) at which to record: ``output_grid`` times times N, rounded, unique."""
     grid = output_grid(alpha_max, alphas, points)
+    if not grid[-1] * N < MAX_STEPS:
+        raise InputError(f"alpha-max = {grid[-1]:g} at N = {N} is {grid[-1] * N:.3g} steps, more than an SGD run "
+                         f"can count ({MAX_STEPS:.3g} = 2^53)")
     steps = np.unique(np.rint(grid * N).astype(np.int64))
     if steps[-1] < 1:
         raise InputError(f"alpha-max = {alpha_max:g} is less than one step at N = {N} (alpha = t/N)")

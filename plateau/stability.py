@@ -158,6 +158,9 @@ def analyse(setup, criteria=PlateauCriteria(), settle_alpha=None):
     z0 = _reduce(*symmetric_projection(setup.Q, setup.R, setup.W))
     ys0 = pack(*_embed(z0, K, M, L))
     asym = float(np.linalg.norm(y0 - ys0))
+    if not np.all(np.isfinite(f(ys0))):
+        return StabilityResult(False, "the right-hand side is not finite at the symmetric start (order parameters "
+                               "too large for the Gaussian averages)", initial_asymmetry=asym)
     path = _solve(reduced_flow, z0, settle)
     if path.status < 0 or not np.all(np.isfinite(path.y[:, -1])):
         return StabilityResult(False, f"the symmetric start did not settle: {path.message}",

@@ -35,6 +35,10 @@ FORMAT_VERSION = 1
 HEADER_PREFIX = "# plateau-trajectory "
 UNITS = {"alpha": "steps / N", "eps_g": "1/2 E||f - y_clean||^2 (MODEL.md)"}
 # Typed fields written to (and read from) the first line, beside status and message.
+#: Trajectory.warnings: weights grown beyond this factor of their scale, eps_g above this
+#: fraction of its start.
+WEIGHT_GROWTH = 100.0
+STALLED_FRACTION = 0.1
 _META = ("engine", "N", "runs", "seed", "start", "align", "method", "n_rhs")
 
 
@@ -85,11 +89,32 @@ class Trajectory:
         out = {"status": self.status, "message": self.message,
                "final_eps_g": float(self.eps_g[-1]) if len(self.eps_g) else None,
                "final_alpha": float(self.alpha[-1]) if len(self.alpha) else None,
-               "points": int(len(self.alpha))}
+               "points": int(len(self.alpha)), "warnings": self.warnings()}
         out.update({name: getattr(self, name) for name in _META if getattr(self, name) is not None})
         if self.runs is not None:
             out["seeds"] = self.runs   # the name of plateau 0.1's summaries
         return out
+
+    def warnings(self):
+        """Readable warnings about a run that ended but did not learn (a list of str, usually empty).
+
+        A run whose student weights grew to more than WEIGHT_GROWTH times their scale (the
+        largest of 1, the start's Q_ii and the teacher's T_nn) while eps_g stayed above
+        STALLED_FRACTION of its start has a learning rate far above its stable range: with erf
+        its units saturate, and the run ends 'finished' on a meaningless level.
+        """
+        if len(self.alpha) < 2 or self.Q.size == 0:
+            return []
+        grown = float(np.max(np.abs(np.diagonal(self.Q[-1]))))
+        scale = max(1.0, float(np.max(np.abs(np.diagonal(self.Q[0])))))
+        if self.setup is not None:
+            scale = max(scale, float(np.max(np.abs(np.diag(self.setup.T)))))
+        stalled = self.eps_g[-1] > STALLED_FRACTION * self.eps_g[0]
+        if grown > WEIGHT_GROWTH * scale and stalled:
+            return [f"the student's weights grew to max Q_ii = {grown:.3g} (over {WEIGHT_GROWTH:g} times their "
+                    f"scale {scale:.3g}) while eps_g stayed at {self.eps_g[-1]:.3g}: the learning rate is far "
+                    "above its stable range (see `plateau rates`)"]
+        return []
 
     # --- the file ---------------------------------------------------------------------------
     def columns(self):
@@ -147,7 +172,7 @@ class Trajectory:
         header = next(csv.reader(lines[:1]), [])
         rows = [line for line in lines[1:] if line.strip()]
         try:
-            data = np.loadtxt(rows, delimiter=",", ndmin=2) if rows else np.empty((0, 0))
+            data = np.loadtxt(rows, delimiter=",", ndmin=2, comments=None) if rows else np.empty((0, 0))
         except ValueError:
             raise InputError(f"{path}: the rows of a trajectory file must be numbers") from None
         if len(data) == 0 or data.shape[1] != len(header):
@@ -156,6 +181,11 @@ class Trajectory:
         for needed in ("alpha", "eps_g"):
             if needed not in column:
                 raise InputError(f"{path} has no {needed} column: not a trajectory file")
+        if len(set(header)) != len(header):
+            raise InputError(f"{path}: a column is named twice")
+        alpha = column["alpha"]
+        if not np.all(np.isfinite(alpha)) or np.any(np.diff(alpha) <= 0):
+            raise InputError(f"{path}: the alpha column must be finite and increase from row to row")
         matrices = {name: _matrix(path, header, column, name, len(data)) for name in ORDER_PARAMETERS}
         setup = None
         if "setup" in meta:

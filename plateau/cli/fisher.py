@@ -5,9 +5,28 @@ import time
 import click
 
 from .app import Failure, cli
-from .options import MODEL_OPTION_NAMES, model_options, ode_options, parse_floats, plateau_options, \
+from .options import MODEL_OPTION_NAMES, grid_size, model_options, ode_options, parse_floats, plateau_options, \
     pop_criteria, pop_setup
 from .output import check_paths, save_figure, save_setup_file
+
+
+def _spectrum(trajectory, **options):
+    """run_spectrum, with order parameters it cannot handle (too large, not finite) reported in one line:
+    a run that failed is a Failure (exit 1), a file that holds them is bad input (exit 2)."""
+    import numpy as np
+    from ..errors import InputError
+    from ..fisher.run import run_spectrum
+    try:
+        with np.errstate(all="ignore"):
+            spectrum = run_spectrum(trajectory, **options)
+        problem = not np.all(np.isfinite(spectrum.lambda_max))
+    except np.linalg.LinAlgError:
+        problem = True
+    if not problem:
+        return spectrum
+    if not trajectory.success:
+        raise Failure(f"{trajectory.message}; no Fisher spectrum at its order parameters")
+    raise InputError("the Fisher spectrum is not finite at these order parameters (too large or not finite)")
 
 
 @cli.command()
@@ -28,11 +47,13 @@ def fisher(trajectory_file, N, frozen, alpha_max, alphas, points, method, rtol, 
     """The Fisher spectrum (bulk, outliers, statistics) along a trajectory file, or along the ODE
     trajectory of a setup integrated to --alpha-max."""
     from ..fisher import fisher_table, plateau_fisher, write_fisher_table
-    from ..fisher.run import run_spectrum
     from ..plateaus import trajectory_plateaus
     check_paths(out, plot, save_setup, inputs=[("TRAJECTORY_FILE", trajectory_file),
                                                 ("--setup", options["setup_file"])])
+    from ..limits import check_points
     criteria = pop_criteria(options)
+    force = options.pop("force")
+    check_points(points, force)
     begin = time.perf_counter()
     if trajectory_file is not None:
         from ..errors import InputError
@@ -44,22 +65,23 @@ def fisher(trajectory_file, N, frozen, alpha_max, alphas, points, method, rtol, 
                               + (["save_setup"] if save_setup else []))
             raise InputError(f"{names} cannot be combined with a trajectory file (it fixes the run)")
         trajectory = Trajectory.from_csv(trajectory_file)
-        spectrum = run_spectrum(trajectory, N=N, activation=options["activation"], frozen=frozen, L=options["L"])
+        spectrum = _spectrum(trajectory, N=N, activation=options["activation"], frozen=frozen, L=options["L"])
     else:
         from ..errors import InputError
         from ..ode import integrate
         if alpha_max is None:
             raise InputError("give a TRAJECTORY_FILE, or --alpha-max to integrate a setup first")
-        setup = pop_setup(options)
+        alphas = parse_floats(alphas, "--alphas")
+        setup = pop_setup(options, force, points=grid_size(alphas, points))
         if frozen and setup.eta_w > 0:
             raise InputError("--frozen-w contradicts --eta-w > 0: freeze the second layer with --eta-w 0")
-        trajectory = integrate(setup, alpha_max, alphas=parse_floats(alphas, "--alphas"), points=points,
+        trajectory = integrate(setup, alpha_max, alphas=alphas, points=points,
                                method=method, rtol=rtol, atol=atol)
         if save_setup:
             save_setup_file(setup, save_setup)
-        spectrum = run_spectrum(trajectory, N=N)
+        spectrum = _spectrum(trajectory, N=N)
+    report = trajectory_plateaus(trajectory, criteria)   # before writing: a bad curve writes no file
     write_fisher_table(out, trajectory, spectrum)
-    report = trajectory_plateaus(trajectory, criteria)
     if plot:
         from ..plotting_fisher import fisher_figure
         save_figure(fisher_figure(trajectory, fisher_table(trajectory, spectrum), plateaus=report,

@@ -8,8 +8,8 @@ import click
 
 from ..choices import METHOD, METHODS
 from .app import Failure, cli
-from .options import (model_options, ode_options, parse_floats, parse_sizes, plateau_options, pop_criteria,
-                      pop_setup, sgd_arguments, sgd_options)
+from .options import (grid_size, model_options, ode_options, parse_floats, parse_sizes, plateau_options,
+                      pop_criteria, pop_setup, sgd_arguments, sgd_options)
 from .output import check_paths, report, run_summary, save_figure, write_outputs
 
 
@@ -31,11 +31,15 @@ def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, fisher, save_s
     """Integrate the order-parameter ODEs and write the trajectory file."""
     from ..ode import integrate
     from ..plateaus import trajectory_plateaus
+    from ..limits import check_points
     check_paths(out, plot, save_setup, inputs=[("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
-    setup = pop_setup(options)
+    force = options.pop("force")
+    alphas = parse_floats(alphas, "--alphas")
+    check_points(points, force)
+    setup = pop_setup(options, force, points=grid_size(alphas, points))
     start = time.perf_counter()
-    trajectory = integrate(setup, alpha_max, alphas=parse_floats(alphas, "--alphas"), points=points,
+    trajectory = integrate(setup, alpha_max, alphas=alphas, points=points,
                            method=method, rtol=rtol, atol=atol)
     elapsed = time.perf_counter() - start
     plateaus = trajectory_plateaus(trajectory, criteria)
@@ -57,7 +61,7 @@ def stability(alpha_max, plot, as_json, **options):
     from ..stability import analyse, measure_escape
     check_paths(plot=plot, inputs=[("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
-    setup = pop_setup(options)
+    setup = pop_setup(options, options.pop("force"))
     result = analyse(setup, criteria)
     info = result.summary(setup)
     if alpha_max is not None or plot:
@@ -99,8 +103,9 @@ def sgd(N, out, plot, fisher, save_setup, as_json, **options):
     from ..sgd import simulate
     check_paths(out, plot, save_setup, inputs=[("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
-    setup = pop_setup(options)
-    kwargs = sgd_arguments(setup, options, progress=sys.stderr.isatty())
+    force = options.pop("force")
+    setup = pop_setup(options, force, ode=False)
+    kwargs = sgd_arguments(setup, options, progress=sys.stderr.isatty(), Ns=[N], force=force)
     begin = time.perf_counter()
     trajectory = simulate(setup, N, **kwargs)
     elapsed = time.perf_counter() - begin
@@ -123,10 +128,12 @@ def compare(Ns, method, out, as_json, **options):
     from ..compare import compare as run_comparison, format_table, write_comparison
     from ..plotting import comparison_figure
     check_paths(out, folder=True, inputs=[("--setup", options["setup_file"])])
-    setup = pop_setup(options)
-    kwargs = sgd_arguments(setup, options, progress=sys.stderr.isatty())
+    force = options.pop("force")
+    setup = pop_setup(options, force)
+    Ns = parse_sizes(Ns)
+    kwargs = sgd_arguments(setup, options, progress=sys.stderr.isatty(), Ns=Ns, force=force)
     begin = time.perf_counter()
-    comparison = run_comparison(setup, parse_sizes(Ns), kwargs.pop("alpha_max"), method=method, **kwargs)
+    comparison = run_comparison(setup, Ns, kwargs.pop("alpha_max"), method=method, **kwargs)
     elapsed = time.perf_counter() - begin
     write_comparison(comparison, out)
     save_figure(comparison_figure(comparison.ode, comparison.sgd, title=_title("ODE and SGD", setup)),

@@ -49,18 +49,43 @@ def model_options(func):
         click.option("--seed", type=int, help=f"Seed of the random draws (teacher, student start) [{D['seed']}]."),
         click.option("--init-N", "init_N", type=int,
                      help=f"Input dimension in which the student's start is drawn [{D['init_N']}]."),
+        yes_option,
     ])(func)
+
+
+yes_option = click.option("--yes", "force", is_flag=True,
+                          help="Run even when the input exceeds a resource limit (README, Limits).")
 
 
 MODEL_OPTION_NAMES = ("setup_file", "K", "M", "L", "activation", "eta", "eta_w", "sigma", "algorithm", "damping",
                       "teacher", "init", "init_scale", "seed", "init_N")
 
 
-def pop_setup(options):
-    """Remove the model options from a command's keyword arguments; return the resolved Setup."""
+def pop_setup(options, force=False, ode=True, points=0):
+    """Remove the model options from a command's keyword arguments; return the resolved Setup.
+
+    The resource limits (plateau.limits) are checked before the start is drawn (from the
+    options) or after the file is read (its shapes): ``ode`` includes the cost of the ODE's
+    right-hand side, ``points`` the recorded times.  ``force`` (--yes) lifts them.
+    """
     from ..builders import resolve_setup
+    from ..limits import check_model
     values = {name: options.pop(name) for name in MODEL_OPTION_NAMES}
-    return resolve_setup(values.pop("setup_file"), values)
+    setup_file = values.pop("setup_file")
+    if setup_file is None:
+        K, M, L, N = (D[n] if values[n] is None else values[n] for n in ("K", "M", "L", "init_N"))
+        if all(isinstance(v, int) and v >= 1 for v in (K, M, L, N)):
+            check_model(K, M, L, values["activation"] or D["activation"], init_N=N, points=points, force=force,
+                        ode=ode)
+    setup = resolve_setup(setup_file, values)
+    if setup_file is not None:
+        check_model(setup.K, setup.M, setup.L, setup.activation, points=points, force=force, ode=ode)
+    return setup
+
+
+def grid_size(alphas, points):
+    """The number of recorded times of --alphas or --points (parsed or not)."""
+    return points + 1 if alphas is None else len(alphas) + 1
 
 
 _CRITERIA_HELP = {
@@ -134,9 +159,12 @@ def sgd_options(func):
     ])(func)
 
 
-def sgd_arguments(setup, options, progress):
-    """Keyword arguments of plateau.sgd.simulate, popped from the shared SGD options."""
+def sgd_arguments(setup, options, progress, Ns=(), force=False):
+    """Keyword arguments of plateau.sgd.simulate, popped from the shared SGD options; the recorded
+    times and the memory of the runs at each of ``Ns`` are checked against plateau.limits."""
     from ..choices import SGD_RUNS
+    from ..limits import check_memory, check_points, sgd_bytes
+    from ..resources import cpu_count
     runs, old = options.pop("runs"), options.pop("seeds_count")
     if runs is not None and old is not None and runs != old:
         raise InputError("--runs and its old spelling --seeds disagree; give --runs only")
@@ -147,8 +175,15 @@ def sgd_arguments(setup, options, progress):
     if base is None:
         base = setup.seed if setup.seed is not None else 0
     quiet = options.pop("quiet")
-    return dict(seeds=runs, alpha_max=options.pop("alpha_max"), alphas=parse_floats(options.pop("alphas"), "--alphas"),
-                points=options.pop("points"), seed=base, workers=options.pop("workers"), start=options.pop("start"),
+    alphas = parse_floats(options.pop("alphas"), "--alphas")
+    points, workers = options.pop("points"), options.pop("workers")
+    check_points(points, force)
+    for N in Ns:
+        if isinstance(N, int) and N >= 1:
+            check_memory(sgd_bytes(setup.K, setup.M, setup.L, N, runs, workers or cpu_count(),
+                                   grid_size(alphas, points)), f"SGD at N = {N} with {runs} runs", force)
+    return dict(seeds=runs, alpha_max=options.pop("alpha_max"), alphas=alphas,
+                points=points, seed=base, workers=workers, start=options.pop("start"),
                 align=options.pop("align"),
                 progress=progress and not quiet)
 
@@ -175,10 +210,11 @@ def parse_sizes(text, name="--N"):
     return sizes
 
 
-def parse_list(text, name, integers=False):
+def parse_list(text, name, integers=False, limit=None):
     """A comma-separated list of values; with ``integers``, 'a-b' stands for a, a+1, ..., b.
 
     Values stay strings (except expanded ranges); the scan definition converts and checks them.
+    A range of more than ``limit`` values is refused before it is expanded.
     """
     values = []
     for part in (part.strip() for part in str(text).split(",")):
@@ -186,6 +222,9 @@ def parse_list(text, name, integers=False):
         if dash and integers and low.isdigit() and high.isdigit():
             if int(high) < int(low):
                 raise InputError(f"{name}: the range {part} is empty (write low-high)")
+            if limit is not None and int(high) - int(low) + 1 > limit:
+                from ..limits import check_grid
+                check_grid(int(high) - int(low) + 1, what=f"the range {name} {part}")
             values += range(int(low), int(high) + 1)
         elif part:
             values.append(part)

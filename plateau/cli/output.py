@@ -60,5 +60,8 @@ def report(info, as_json, trajectory):
         click.echo(json.dumps(info, indent=1))
     elif trajectory.success:
         click.echo(f"{trajectory.message}; final eps_g = {info['final_eps_g']:.6g}")
+    for text in info.get("warnings", ()):
+        if not as_json:
+            click.echo(f"Warning: {text}", err=True)
     if not trajectory.success:
         raise Failure(trajectory.message)

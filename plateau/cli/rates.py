@@ -8,6 +8,7 @@ import click
 from ..choices import ACTIVATIONS, SETUP_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
 from ..errors import InputError
 from .app import cli
+from .options import yes_option
 from .output import save_figure
 
 
@@ -48,8 +49,9 @@ def _fmt(values, count=6):
               help="--map: the resumable scan file [--out with .csv].")
 @click.option("--workers", type=int, help="--map: worker processes [all CPUs].")
 @click.option("--quiet", is_flag=True, help="--map: no progress bar.")
+@yes_option
 def rates(setup_file, K, M, L, activation, teacher, eta, eta_w, ratio, sigma, seed, as_json, plot, as_map, alpha_max,
-          seeds, sgd, N, runs, color, out, scan_file, workers, quiet):
+          seeds, sgd, N, runs, color, out, scan_file, workers, quiet, force):
     """The largest (eta_max) and the fastest (eta_opt) learning rate at the perfect-learning fixed point,
     from the eigenvalues of the linearised ODEs; with --map, checked against real training runs."""
     if eta_w is not None and ratio is not None:
@@ -58,8 +60,8 @@ def rates(setup_file, K, M, L, activation, teacher, eta, eta_w, ratio, sigma, se
         if M is not None:
             raise InputError("--map sets M = K at every point; leave out --M")
         return _map(K, L, activation, teacher, eta, eta_w, ratio, sigma, seed, alpha_max, seeds, sgd, N, runs,
-                    color, out, scan_file, workers, quiet, setup_file)
-    _predict(setup_file, K, M, L, activation, teacher, eta, eta_w, ratio, sigma, seed, as_json, plot)
+                    color, out, scan_file, workers, quiet, setup_file, force)
+    _predict(setup_file, K, M, L, activation, teacher, eta, eta_w, ratio, sigma, seed, as_json, plot, force)
 
 
 def _single(text, name, kind):
@@ -71,7 +73,8 @@ def _single(text, name, kind):
         raise InputError(f"{name} takes one value without --map, got {text!r}") from None
 
 
-def _predict(setup_file, K, M, L, activation, teacher, eta, eta_w, ratio, sigma, seed, as_json, plot):
+def _predict(setup_file, K, M, L, activation, teacher, eta, eta_w, ratio, sigma, seed, as_json, plot, force=False):
+    from ..limits import check_model
     from ..builders import resolve_setup
     from ..rates import learning_rates
     eta = _single(eta, "--eta", float)
@@ -82,7 +85,14 @@ def _predict(setup_file, K, M, L, activation, teacher, eta, eta_w, ratio, sigma,
     options = {"K": _single(K, "--K", int), "L": _single(L, "--L", int), "activation": activation,
                "teacher": teacher, "eta": eta, "eta_w": eta_w, "sigma": sigma, "seed": seed}
     options["M"] = M if M is not None else options["K"]
+    if setup_file is None:
+        sizes = [SETUP_DEFAULTS[n] if options[n] is None else options[n] for n in ("K", "M", "L")]
+        if all(v >= 1 for v in sizes):
+            check_model(*sizes, activation or SETUP_DEFAULTS["activation"], init_N=SETUP_DEFAULTS["init_N"],
+                        force=force)
     setup = resolve_setup(setup_file, options)
+    if setup_file is not None:
+        check_model(setup.K, setup.M, setup.L, setup.activation, force=force)
     result = learning_rates(setup)
     if plot:
         from ..plotting_rates import rates_spectrum_figure
@@ -105,7 +115,8 @@ def _predict(setup_file, K, M, L, activation, teacher, eta, eta_w, ratio, sigma,
 
 
 def _map(K, L, activation, teacher, eta, eta_w, ratio, sigma, seed, alpha_max, seeds, sgd, N, runs, color, out,
-         scan_file, workers, quiet, setup_file):
+         scan_file, workers, quiet, setup_file, force=False):
+    from .scans import check_scan_limits
     from ..rates.map import map_definition, map_predictions, map_table, parse_eta_range, parse_int_range, run_map
     from ..scan import make_executor
     if setup_file is not None:
@@ -140,6 +151,7 @@ def _map(K, L, activation, teacher, eta, eta_w, ratio, sigma, seed, alpha_max, s
                                 activation=activation or "erf", teacher=teacher or "degenerate",
                                 seeds=[seed] if seed is not None else parse_int_range(seeds, "--seeds", low=0),
                                 engine="sgd" if sgd else "ode", N=N, runs=runs)
+    check_scan_limits(definition, workers, force)
     path = scan_file or os.path.splitext(out)[0] + ".csv"
     with make_executor(workers, None) as executor:
         result = run_map(definition, path, executor, progress=not quiet and sys.stderr.isatty())

@@ -5,7 +5,7 @@ import click
 
 from ..choices import ACTIVATIONS, ALGORITHM, ALGORITHMS, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
 from .app import Failure, cli
-from .options import parse_list, plateau_options, pop_criteria
+from .options import parse_list, plateau_options, pop_criteria, yes_option
 from .output import check_paths, save_figure
 
 S = SCAN_DEFAULTS
@@ -34,13 +34,15 @@ def scan_grid_options(func):
     return func
 
 
-def grid_from_options(options):
-    """{name: list of values} for the grid options given (a-b ranges expanded for integers)."""
+def grid_from_options(options, force=False):
+    """{name: list of values} for the grid options given (a-b ranges expanded for integers; a range
+    longer than plateau.limits.MAX_GRID_POINTS is refused before it is expanded, unless ``force``)."""
+    from ..limits import MAX_GRID_POINTS
     grid = {}
     for name, option, integers, _ in _GRID_OPTIONS:
         text = options.pop(name)
         if text is not None:
-            grid[name] = parse_list(text, option, integers)
+            grid[name] = parse_list(text, option, integers, limit=None if force else MAX_GRID_POINTS)
     seeds = grid.get("seed")
     if seeds is not None and len(seeds) == 1 and str(seeds[0]).isdigit() and int(seeds[0]) > 1:
         click.echo(f"Note: --seeds {seeds[0]} runs the one seed {seeds[0]}; for {seeds[0]} seeds write "
@@ -72,7 +74,8 @@ def _deprecated_sgd_seeds(ctx, param, value):
 @click.option("--scheduler", help="Run on this Dask scheduler (tcp://host:port), or 'local' for a LocalCluster.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--repair", is_flag=True, help="Drop unreadable lines at the end of --out (left by a crash) and resume.")
-def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, workers, scheduler, quiet, repair,
+@yes_option
+def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, workers, scheduler, quiet, repair, force,
          **options):
     """Measure plateaus over a grid: every combination of the comma-separated values (a-b: a range
     of integers) is a point with one row in --out, written as it finishes; rerun to resume."""
@@ -80,15 +83,55 @@ def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, worke
     check_paths(out)
     criteria = pop_criteria(options)
     runs = sgd_runs if sgd_runs is not None else sgd_seeds_old
-    definition = ScanDefinition(grid=grid_from_options(options), engine="sgd" if sgd else "ode",
+    definition = ScanDefinition(grid=grid_from_options(options, force), engine="sgd" if sgd else "ode",
                                 init_scale=init_scale, init_N=init_N, record_points=points, N=N,
                                 sgd_runs=runs, criteria=criteria)
-    with make_executor(workers, scheduler) as executor:
-        result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty(), repair=repair)
+    check_scan_limits(definition, workers, force)
+    try:
+        with make_executor(workers, scheduler) as executor:
+            result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty(), repair=repair)
+    except Exception as exc:
+        lost = lost_workers(exc)
+        if lost is None:
+            raise
+        raise Failure(f"{lost}; the finished rows are kept in {out}: rerun to resume") from None
     click.echo(f"{out}: {result.message}")
     errors = result.statuses.get("error", 0)
     if errors:
         raise Failure(f"{errors} point{'s' if errors > 1 else ''} raised an error (see the message column of {out})")
+
+
+def lost_workers(exc):
+    """A one-line description when ``exc`` says the scan lost its workers or its Dask scheduler
+    (a connection closed, a cancelled future, a broken process pool), else None."""
+    from concurrent.futures import BrokenExecutor, CancelledError
+    kind = type(exc)
+    if isinstance(exc, BrokenExecutor):
+        return f"a worker process died ({exc})"
+    if kind.__module__.split(".")[0] in ("distributed", "tornado") or isinstance(exc, (CancelledError, TimeoutError)):
+        text = " ".join(str(exc).split())
+        return f"lost the Dask scheduler or its workers ({kind.__name__}: {text[:200]})"
+    return None
+
+
+def check_scan_limits(definition, workers, force):
+    """The resource limits (plateau.limits) of a scan: its size, its largest point and its memory."""
+    import math
+    from ..limits import (check_grid, check_memory, check_points, check_rhs_cost, draw_bytes, model_bytes,
+                          sgd_bytes)
+    from ..resources import cpu_count
+    grid = definition.grid
+    check_grid(math.prod(len(values) for values in grid.values()), force)
+    check_points(definition.record_points, force)
+    K, M, L = max(grid["K"]), max(grid["M"]), max(grid["L"])
+    if definition.engine == "ode":
+        for activation in grid["activation"]:
+            check_rhs_cost(K, M, activation, force)
+    at_once = workers or cpu_count()
+    point = max(draw_bytes(K, M, definition.init_N), model_bytes(K, M, L, definition.record_points + 1))
+    if definition.engine == "sgd":
+        point = max(point, sgd_bytes(K, M, L, definition.N, definition.sgd_runs, 1, definition.record_points + 1))
+    check_memory(at_once * point, f"{at_once} scan points at once (K = {K}, M = {M}, L = {L})", force)
 
 
 @cli.command("plot-scan")

@@ -60,10 +60,31 @@ def write_fisher_table(path, trajectory, spectrum):
 
 
 def read_fisher_table(path):
-    """Read a Fisher table file: a dict column name -> (n_t,) array, in file order."""
-    with open(path) as handle:
-        header = next(csv.reader(handle))
-    data = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
+    """Read a Fisher table file: a dict column name -> (n_t,) array, in file order.
+
+    Every problem (unreadable, not text, no header, a row that is not numbers or has the
+    wrong length, repeated column names, no alpha column) is an InputError naming the file.
+    """
+    try:
+        with open(path) as handle:
+            lines = handle.read().splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read Fisher table {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path} is not a text file") from None
+    try:
+        header = next(csv.reader(lines[:1]), [])
+    except csv.Error:
+        header = []
+    if "alpha" not in header or len(set(header)) != len(header):
+        raise InputError(f"{path} is not a Fisher table: its header must name each column once, alpha first")
+    rows = [line for line in lines[1:] if line.strip()]
+    try:
+        data = np.loadtxt(rows, delimiter=",", ndmin=2, comments=None) if rows else np.empty((0, len(header)))
+    except ValueError:
+        raise InputError(f"{path}: the rows of a Fisher table must be numbers") from None
+    if data.shape[1] != len(header):
+        raise InputError(f"{path}: a Fisher table needs rows of {len(header)} numbers")
     return {name: data[:, j] for j, name in enumerate(header)}
 
 

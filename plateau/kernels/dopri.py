@@ -83,14 +83,20 @@ def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma, algo, dampi
         d0 = _rms(y / scale)
         d1 = _rms(f / scale)
         h_first = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
+        if not (h_first > 0.0 and h_first < np.inf):   # extreme states: d0 / d1 is 0, inf or NaN
+            h_first = 1e-6
         f1 = rhs_any(y + h_first * f, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
         n_rhs += 1
         d2 = _rms((f1 - f) / scale) / h_first
         if d1 <= 1e-15 and d2 <= 1e-15:
             h1 = max(1e-6, h_first * 1e-3)
-        else:
+        elif max(d1, d2) > 0.0:
             h1 = (0.01 / max(d1, d2)) ** 0.2
+        else:
+            h1 = h_first
         h_proposed = min(100.0 * h_first, h1)
+        if not (h_proposed > 0.0 and h_proposed < np.inf):   # NaN would never shrink to an underflow
+            h_proposed = h_first
 
     k = np.empty((n_stages + 1, n))
     t_end = t_out[-1]

@@ -149,7 +149,12 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
 
 @jit
 def rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, eps):
-    """d y / d alpha of the GD (algo 0) or NGD (algo 1, damping eps) flow, packed state y (n,)."""
+    """d y / d alpha of the GD (algo 0) or NGD (algo 1, damping eps) flow, packed state y (n,).
+
+    A non-finite state gives a NaN derivative without calling the averages (the ReLU
+    quadrature reads out of bounds on NaN fields)."""
+    if not np.all(np.isfinite(y)):
+        return np.full(y.size, np.nan)
     Q, R, W = unpack(y, K, M, V.shape[1])
     if algo == NGD:
         dQ, dR, dW = ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps)

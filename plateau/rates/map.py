@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ..errors import InputError
+from ..limits import MAX_GRID_POINTS
 from ..scan import ScanDefinition, read_scan, run_scan
 
 
@@ -22,11 +23,14 @@ def parse_eta_range(text):
             if len(parts) != 3:
                 raise ValueError
             low, high, count = float(parts[0]), float(parts[1]), int(parts[2])
+            count = min(count, MAX_GRID_POINTS + 1)   # refused below, before anything that large is made
             values = np.linspace(low, high, count) if count > 1 else np.array([low])
         else:
             values = np.array([float(part) for part in text.split(",") if part.strip()])
     except ValueError:
         raise InputError(f"--eta must be LO:HI:N or comma-separated numbers, got {text!r}") from None
+    if ":" in text and count > MAX_GRID_POINTS:
+        raise InputError(f"--eta {text}: at most {MAX_GRID_POINTS:,} rates (plateau.limits.MAX_GRID_POINTS)")
     if ":" in text and (count < 1 or (count > 1 and not high > low)):
         raise InputError(f"--eta {text}: write LO:HI:N with 0 < LO < HI and N >= 1")
     if values.size == 0 or not np.all(np.isfinite(values)) or values.min() <= 0:
@@ -40,9 +44,12 @@ def parse_int_range(text, name, low=1):
     for part in (part.strip() for part in str(text).split(",") if part.strip()):
         first, dash, last = part.partition("-")
         try:
-            values += list(range(int(first), int(last) + 1)) if dash else [int(part)]
+            bounds = (int(first), int(last)) if dash else (int(part), int(part))
         except ValueError:
             raise InputError(f"{name} must be integers, a-b ranges or lists, got {text!r}") from None
+        if bounds[1] - bounds[0] >= MAX_GRID_POINTS:
+            raise InputError(f"{name} {part}: at most {MAX_GRID_POINTS:,} values (plateau.limits.MAX_GRID_POINTS)")
+        values += range(bounds[0], bounds[1] + 1)
     if not values or min(values) < low:
         raise InputError(f"{name} needs integers >= {low}, got {text!r}")
     return sorted(set(values))

@@ -212,6 +212,8 @@ class DaskExecutor(_Closing):
                 processes=True, dashboard_address=None, silence_logs=logging.ERROR)
             self.client = distributed.Client(self._cluster)
         else:
+            import logging   # a lost scheduler is reported once, by the command (plateau.cli.scans)
+            logging.getLogger("distributed.client").setLevel(logging.CRITICAL)
             try:
                 self.client = distributed.Client(address, timeout="10s")
             except (OSError, TimeoutError) as exc:
