@@ -82,31 +82,44 @@ def active_coordinates(setup):
     return np.arange(n_q + (K * L if setup.eta_w > 0 else 0))
 
 
-def polish(f, y, active, max_iter=50):
-    """Gauss-Newton with a truncated SVD pseudo-inverse; returns (y, max |f(y)|)."""
+def polish(f, y, active, max_iter=200):
+    """Levenberg-Marquardt on f(y) = 0 over the coordinates ``active``; returns (y, max |f(y)|).
+
+    Steps are V diag(s / (s^2 + mu)) U^T r from the SVD of the Jacobian: directions with s = 0
+    (exact zero modes) get no step, so the point lands on a family of fixed points near its start;
+    mu grows when a step fails to lower |f| and shrinks when it succeeds, which keeps the
+    nearly singular slow directions of a plateau from throwing the point far away.
+    """
     from .stability import jacobian
     y = np.array(y, dtype=float)
-    best = (np.max(np.abs(f(y))), y.copy())
+    r = f(y)
+    if not np.all(np.isfinite(r)):
+        return y, float("inf")
+    norm = np.linalg.norm(r[active])
+    mu = None
     for _ in range(max_iter):
-        r = f(y)[active]
-        if not np.all(np.isfinite(r)):
-            break
-        if np.max(np.abs(r)) < 1e-14:
+        if np.max(np.abs(r)) < 1e-15:
             break
         U, s, Vt = np.linalg.svd(jacobian(f, y, active))
-        keep = s > _RANK_TOL * s[0]
-        step = Vt[keep].T @ ((U[:, keep].T @ r) / s[keep])
-        trial = y.copy()
-        trial[active] -= step
-        res = np.max(np.abs(f(trial)))
-        if not np.isfinite(res):
-            break
-        y = trial
-        if res < best[0]:
-            best = (res, y.copy())
+        mu = 1e-3 * s[0] ** 2 if mu is None else mu
+        g = U.T @ r[active]
+        while True:
+            keep = s > _RANK_TOL * s[0]
+            step = Vt[keep].T @ (g[keep] * s[keep] / (s[keep] ** 2 + mu))
+            trial = y.copy()
+            trial[active] -= step
+            r_trial = f(trial)
+            trial_norm = np.linalg.norm(r_trial[active]) if np.all(np.isfinite(r_trial)) else np.inf
+            if trial_norm < norm:
+                y, r, norm = trial, r_trial, trial_norm
+                mu = max(mu / 10.0, 1e-30)
+                break
+            mu *= 10.0
+            if mu > 1e20 * s[0] ** 2:
+                return y, float(np.max(np.abs(r)))
         if np.linalg.norm(step) < 1e-15 * max(1.0, np.linalg.norm(y)):
             break
-    return best[1], float(best[0])
+    return y, float(np.max(np.abs(r)))
 
 
 def find_fixed_point(setup, y_start, describe=True):

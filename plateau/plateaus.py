@@ -67,6 +67,7 @@ class Plateau:
     level: float
     escape_alpha: float = None
     escaped: bool = False
+    escape_level: float = None   # the eps_g that counts as escaped (escape_fraction x level, or cascade mean)
 
     def as_dict(self):
         return asdict(self)
@@ -74,19 +75,26 @@ class Plateau:
 
 @dataclass(frozen=True)
 class PlateauReport:
-    """All plateaus in order, the main one's escape time, and an outcome.
+    """All plateaus in order, the main one's escape time, and an outcome (MODEL.md, "Plateau outcomes").
 
-    outcome: 'escaped' (the main plateau was left), 'no_plateau', or
-    'on_plateau_at_end' (the curve ends on its main plateau).
+    outcome: 'no_plateau'; 'escaped' when the *last* plateau was left (a run that escapes one
+    plateau and sticks on a lower one is not escaped); otherwise 'trapped' when
+    ``final_classification`` (set by :func:`plateau.outcomes.explain`) is 'trap', else
+    'on_plateau_at_end'.  ``fixed_points`` holds, per plateau, the JSON object of the fixed
+    point it passes (or None): the curve alone cannot tell a trap from a saddle.
     """
     plateaus: list = field(default_factory=list)
     main: int = None
+    fixed_points: list = None
+    final_classification: str = None
 
     @property
     def outcome(self):
         if not self.plateaus:
             return "no_plateau"
-        return "escaped" if self.plateaus[self.main].escaped else "on_plateau_at_end"
+        if self.plateaus[-1].escaped:
+            return "escaped"
+        return "trapped" if self.final_classification == "trap" else "on_plateau_at_end"
 
     @property
     def main_plateau(self):
@@ -99,14 +107,21 @@ class PlateauReport:
 
     def describe(self):
         """One line for people: the escape time or the outcome."""
+        if self.outcome in ("trapped", "on_plateau_at_end") and self.final_classification:
+            return f"{self.outcome.replace('_', ' ')} (final fixed point: {self.final_classification})"
         if self.escape_alpha is not None:
             return f"plateau, escape at alpha = {self.escape_alpha:.4g}"
         return self.outcome.replace("_", " ")
 
     def summary(self):
-        """The JSON fields: plateaus (list of objects), escape_alpha (or None), plateau_outcome."""
-        return {"plateaus": [p.as_dict() for p in self.plateaus], "escape_alpha": self.escape_alpha,
-                "plateau_outcome": self.outcome}
+        """The JSON fields: plateaus (list of objects, each with its ``fixed_point`` when explained),
+        escape_alpha (or None), plateau_outcome, n_plateaus, final_classification (or None)."""
+        plateaus = [p.as_dict() for p in self.plateaus]
+        for k, entry in enumerate(plateaus):
+            if self.fixed_points is not None:
+                entry.update(self.fixed_points[k])
+        return {"plateaus": plateaus, "escape_alpha": self.escape_alpha, "plateau_outcome": self.outcome,
+                "n_plateaus": len(self.plateaus), "final_classification": self.final_classification}
 
 
 def smooth_log_log(alpha, eps, window):
@@ -177,7 +192,7 @@ def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
             threshold = max(threshold, np.sqrt(level * found[k + 1][2]))
         escape = first_crossing(alpha, eps, stop, threshold)
         plateaus.append(Plateau(onset=float(alpha[start]), end=float(alpha[stop]), level=level,
-                                escape_alpha=escape, escaped=escape is not None))
+                                escape_alpha=escape, escaped=escape is not None, escape_level=float(threshold)))
     if not plateaus:
         return PlateauReport()
     main = int(np.argmax([p.end / p.onset for p in plateaus]))

@@ -174,7 +174,7 @@ def analyse(setup, criteria=PlateauCriteria(), settle_alpha=None):
     unstable = np.abs(values.real - lam) <= 1e-6 * max(1.0, abs(lam))
     amplitude = _unstable_amplitude(f, reduced_flow, z0, y0 - ys0, settle, vectors, unstable, active, lam,
                                     y_fp, (K, M, L))
-    a_star = _escape_amplitude(setup, y_fp, vectors[:, np.argmax(values.real)].real, active, lam,
+    a_star = escape_amplitude(setup, y_fp, vectors[:, np.argmax(values.real)].real, active, lam,
                                criteria.escape_fraction * eps_fp)
     result.unstable_amplitude, result.escape_amplitude = amplitude, a_star
     if not amplitude or a_star is None:
@@ -268,7 +268,7 @@ def _unstable_amplitude(f, reduced_flow, z0, u0, settle, vectors, unstable, acti
     return float(np.linalg.norm(component.real) * scale)
 
 
-def _escape_amplitude(setup, y_fp, direction, active, lam, threshold, eps=1e-7):
+def escape_amplitude(setup, y_fp, direction, active, lam, threshold, eps=1e-7):
     """a* = eps exp(lam tau), tau the time from y_fp + eps v until eps_g <= threshold."""
     v = np.zeros_like(y_fp)
     v[active] = direction / np.linalg.norm(direction)

@@ -1,0 +1,64 @@
+"""The escape predicted from the plateau itself.
+
+On a plateau the trajectory sits near a saddle y_fp whose largest eigenvalue
+lambda_max > 0 has eigenvector v (right) and u (left, u.v = 1).  Its amplitude
+along the unstable direction, a(alpha) = |u . (y(alpha) - y_fp)|, grows as
+exp(lambda_max alpha) once the stable components have decayed.  Measured at
+the plateau's slowest recorded point alpha_s (where the stable components are
+smallest while a is still small), the escape is predicted at
+
+    alpha_esc = alpha_s + ln(a* / a(alpha_s)) / lambda_max,
+
+with a* the amplitude at which a trajectory leaving y_fp along +-v (the sign the
+trajectory has) reaches the plateau's escape level (the same definition as the
+detector's, :func:`plateau.stability.escape_amplitude`).  Unlike the prediction
+from the start (:mod:`plateau.stability`, first order in the initial
+asymmetry), this one needs only the linearisation near the saddle: it holds
+while a(alpha_s) << a*; ``linear_ratio`` = a(alpha_s) / a* reports how well
+(below ~0.1 the nonlinear part of the growth to a* is already in a*).
+"""
+import numpy as np
+
+#: The amplitude is measured at the last plateau point where it is below this fraction of a*.
+LINEAR_FRACTION = 0.1
+
+
+def predict_from_plateau(trajectory, states, point, plateau, slowest):
+    """Fields ``predicted_escape_from_plateau``, ``unstable_amplitude``, ``linear_ratio`` for one plateau.
+
+    Parameters
+    ----------
+    trajectory : Trajectory (ODE)        its recorded alpha (n_t,)
+    states : (n_t, n) packed states of the trajectory
+    point : FixedPoint (a saddle)       with eigenvalues, vectors, active
+    plateau : Plateau                   its onset and escape_level
+    slowest : int                       index of the plateau's slowest recorded state
+    """
+    from .stability import escape_amplitude
+    values, vectors, active = point.eigenvalues, point.vectors, point.active
+    k = int(np.argmax(values.real))
+    lam = float(values[k].real)
+    if abs(values[k].imag) > 1e-12:
+        return {"predicted_escape_from_plateau": None}
+    left = np.linalg.inv(vectors)[k]
+    component = float((left @ (states[slowest] - point.y)[active]).real)
+    a_s = abs(component)
+    if a_s == 0.0:
+        return {"predicted_escape_from_plateau": None}
+    direction = np.sign(component) * vectors[:, k].real
+    a_star = escape_amplitude(trajectory.setup, point.y, direction, active, lam, plateau.escape_level)
+    if a_star is None:
+        return {"predicted_escape_from_plateau": None}
+    # Measure as late as the linear regime allows: the last recorded point after the slowest one
+    # whose amplitude is still below LINEAR_FRACTION x a* (the less is extrapolated, the less the
+    # slow drift of the stable components along the way matters).
+    j = slowest
+    while j + 1 < len(states):
+        a_next = abs(float((left @ (states[j + 1] - point.y)[active]).real))
+        if a_next > LINEAR_FRACTION * a_star:
+            break
+        j += 1
+    a_j = abs(float((left @ (states[j] - point.y)[active]).real))
+    return {"predicted_escape_from_plateau": float(trajectory.alpha[j] + np.log(a_star / a_j) / lam),
+            "prediction_alpha": float(trajectory.alpha[j]), "unstable_amplitude": a_j,
+            "linear_ratio": float(a_s / a_star)}
