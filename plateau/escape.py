@@ -62,3 +62,29 @@ def predict_from_plateau(trajectory, states, point, plateau, slowest):
     return {"predicted_escape_from_plateau": float(trajectory.alpha[j] + np.log(a_star / a_j) / lam),
             "prediction_alpha": float(trajectory.alpha[j]), "unstable_amplitude": a_j,
             "linear_ratio": float(a_s / a_star)}
+
+
+#: Initial asymmetries above this are outside the first-order prediction's regime (soft committee
+#: machine, eta = 0.1, asymmetry on R's diagonal: 5 % late at 1e-6, 10 % at 1e-4, 15 % at 1e-3,
+#: 26 % at 1e-2; tests/test_escape.py).
+LINEAR_ASYMMETRY = 1e-3
+
+
+def warnings(result, plateaus):
+    """Readable warnings about :mod:`plateau.stability`'s prediction from the start, given the run's
+    explained plateaus (:func:`plateau.outcomes.explain`); a list of strings."""
+    out = []
+    if result.initial_asymmetry is not None and result.initial_asymmetry > LINEAR_ASYMMETRY:
+        out.append(f"the start's asymmetry {result.initial_asymmetry:.3g} is far outside the linear regime of "
+                   f"the prediction from the start (first order, reliable below ~{LINEAR_ASYMMETRY:g}): "
+                   "the escape predicted from the plateau does not have this limitation")
+    if plateaus.outcome == "trapped":
+        out.append("the run ends on a trap (a fixed point with no unstable direction): it does not escape, "
+                   "whatever the unspecialised saddle predicts")
+    fixed = plateaus.fixed_points or []
+    if result.found and plateaus.main is not None and fixed[plateaus.main]["fixed_point"]["found"]:
+        eps = fixed[plateaus.main]["fixed_point"]["eps_g"]
+        if abs(eps - result.eps_g) > 1e-4 * result.eps_g:
+            out.append(f"the main plateau sits at another fixed point (eps_g {eps:.6g}), "
+                       f"not the unspecialised one ({result.eps_g:.6g})")
+    return out

@@ -178,7 +178,7 @@ def classify(point, f, setup):
         point.classification = "trap"
         point.message = (f"trap: no unstable direction ({point.zero_modes} marginal zero mode(s) along "
                          "a family of fixed points)" if point.zero_modes else "trap: no unstable direction")
-    if point.zero_modes and point.classification != "undecided":
+    if point.zero_modes and point.classification == "saddle":
         point.message += f"; {point.zero_modes} zero mode(s)"
     return point
 

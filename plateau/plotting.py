@@ -53,11 +53,22 @@ def plot_order_parameters(trajectory, ax=None, names=("R", "Q")):
     return ax
 
 
-def shade_plateaus(ax, plateaus, predicted_escape=None):
-    """Shade each detected plateau (onset..end), mark its escape; mark a predicted escape."""
+_PLATEAU_COLOURS = {"saddle": "tab:orange", "trap": "tab:purple", "undecided": "tab:gray"}
+
+
+def shade_plateaus(ax, plateaus, predicted_escape=None, label_types=False):
+    """Shade each detected plateau (onset..end), coloured and, with ``label_types``, labelled by the
+    class of its fixed point when the report is explained (:func:`plateau.outcomes.explain`); mark
+    its escape; mark a predicted escape."""
     for k, p in enumerate(plateaus.plateaus):
-        ax.axvspan(p.onset, p.end, color="tab:orange", alpha=0.15, linewidth=0,
-                   label="plateau" if k == 0 else None)
+        kind = None
+        if plateaus.fixed_points is not None:
+            kind = plateaus.fixed_points[k]["fixed_point"]["classification"]
+        ax.axvspan(p.onset, p.end, color=_PLATEAU_COLOURS.get(kind, "tab:orange"), alpha=0.15, linewidth=0,
+                   label="plateau" if k == 0 and kind is None else None)
+        if label_types and kind is not None:
+            ax.text(np.sqrt(p.onset * p.end), 0.97, kind, transform=ax.get_xaxis_transform(), ha="center",
+                    va="top", fontsize="small", color=_PLATEAU_COLOURS.get(kind, "black"))
         if p.escape_alpha is not None:
             ax.axvline(p.escape_alpha, color="tab:orange", linewidth=1.2,
                        label="measured escape" if k == plateaus.main else None)
@@ -76,7 +87,7 @@ def trajectory_figure(trajectory, title=None, plateaus=None, predicted_escape=No
                      label="unspecialised fixed point")
     if plateaus is not None:
         for ax in (left, right):
-            shade_plateaus(ax, plateaus, predicted_escape)
+            shade_plateaus(ax, plateaus, predicted_escape, label_types=ax is left)
     if plateaus is not None or fixed_point_eps_g is not None:
         left.legend(fontsize="small")
     if title:

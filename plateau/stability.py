@@ -83,17 +83,19 @@ class StabilityResult:
 
 
 def measure_escape(setup, result, criteria=PlateauCriteria(), alpha_max=None):
-    """Integrate ``setup`` and measure its plateaus, to check a :class:`StabilityResult`'s prediction.
+    """Integrate ``setup`` and explain its plateaus (:func:`plateau.outcomes.explain`), to check a
+    :class:`StabilityResult`'s prediction.
 
     ``alpha_max`` defaults to 3x the predicted escape (at least 1e3), or 1e4 when
     there is no prediction.  Returns (Trajectory, PlateauReport).
     """
-    from .plateaus import trajectory_plateaus
+    from .outcomes import explain
     if alpha_max is None:
         predicted = result.predicted_escape_alpha
         alpha_max = max(1e3, 3 * predicted) if predicted else 1e4
     trajectory = integrate(setup, alpha_max, points=800)
-    return trajectory, trajectory_plateaus(trajectory, criteria)
+    return trajectory, explain(trajectory, criteria)
+
 
 
 # --- the symmetric subspace --------------------------------------------------------
