@@ -37,7 +37,9 @@ def model_options(func):
         click.option("--eta-w", "eta_w", type=float,
                      help=f"Second-layer learning rate; 0 freezes it [{D['eta_w']:g}]."),
         click.option("--sigma", type=float, help=f"Output noise standard deviation [{D['sigma']:g}]."),
-        click.option("--teacher", type=click.Choice(TEACHERS), help=f"Teacher second layer [{D['teacher']}]."),
+        click.option("--teacher", callback=_teacher, metavar="[" + "|".join(TEACHERS) + "|angle:DEG]",
+                     help="Teacher second layer; angle:DEG: unit output vectors at pairwise angle DEG "
+                          f"(0 = degenerate, 90 = orthogonal) [{D['teacher']}]."),
         click.option("--init", type=click.Choice(INITS), help=f"Student start [{D['init']}]."),
         click.option("--init-scale", "init_scale", type=float,
                      help=f"Scale of the student's initial weights [{D['init_scale']}]."),
@@ -45,6 +47,12 @@ def model_options(func):
         click.option("--init-N", "init_N", type=int,
                      help=f"Input dimension in which the student's start is drawn [{D['init_N']}]."),
     ])(func)
+
+
+def _teacher(ctx, param, value):
+    """Validated once, by the package's own parser (an InputError is the one-line error)."""
+    from ..builders import parse_teacher
+    return None if value is None else parse_teacher(value)
 
 
 MODEL_OPTION_NAMES = ("setup_file", "K", "M", "L", "activation", "eta", "eta_w", "sigma", "teacher", "init",
