@@ -19,6 +19,15 @@ Definition (parameters in :class:`PlateauCriteria`, exposed as CLI options):
    gap never takes eps_g below ``escape_fraction`` times the first one's level,
    and whose levels differ by less than ``min_drop``, are one plateau (noise
    can break a run without any escape).
+2b. A *drifting* plateau is a stall that is slow but not flat: a maximal run of
+   points with |s| <= ``drift`` (below the same ceiling and above min_level)
+   that spans at least ``min_span``, contains no flat plateau, is escaped (see 4),
+   and is followed by a fall at least ``contrast`` times steeper than its own
+   median |s| (the largest |s| between its end and the next slow point).  The
+   curve's own later decay is the yardstick: a stall that drifts by 20 % per
+   decade before dropping by orders of magnitude is a plateau; a smooth power law
+   eps ~ alpha^-p, or one that bends from p = 0.3 to p = 1, never steepens by
+   that much and is not.  ``drift = 0`` switches this off.
 3. Its ``onset`` and ``end`` are the first and last alpha of the run, its
    ``level`` the smoothed eps_g at the flattest point of the run.
 4. Its ``escape_alpha`` is the first alpha after the run at which eps_g itself
@@ -48,16 +57,19 @@ class PlateauCriteria:
     escape_fraction: float = 0.5
     window: float = 0.1
     min_level: float = 1e-8
+    drift: float = 0.4
+    contrast: float = 4.0
 
     def __post_init__(self):
         checks = [("flatness", self.flatness > 0), ("min_span", self.min_span > 1),
+                  ("drift", self.drift >= 0), ("contrast", self.contrast > 1),
                   ("min_drop", 0 <= self.min_drop < 1), ("escape_fraction", 0 < self.escape_fraction < 1),
                   ("window", self.window > 0), ("min_level", self.min_level >= 0)]
         for name, ok in checks:
             if not (ok and np.isfinite(getattr(self, name))):
                 raise InputError(f"plateau criterion {name} = {getattr(self, name)} is out of range "
                                  "(flatness > 0, min_span > 1, 0 <= min_drop < 1, "
-                                 "0 < escape_fraction < 1, window > 0, min_level >= 0)")
+                                 "0 < escape_fraction < 1, window > 0, min_level >= 0, drift >= 0, contrast > 1)")
 
 
 @dataclass(frozen=True)
@@ -183,6 +195,7 @@ def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
         if alpha[stop] / alpha[start] >= criteria.min_span:
             flattest = start + int(np.argmin(np.abs(slope[start:stop + 1])))
             found.append((start, stop, float(smooth[flattest])))
+    found = sorted(found + _drifting(alpha, eps, smooth, slope, found, criteria))
     plateaus = []
     for k, (start, stop, level) in enumerate(found):
         threshold = criteria.escape_fraction * level
@@ -197,6 +210,30 @@ def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
         return PlateauReport()
     main = int(np.argmax([p.end / p.onset for p in plateaus]))
     return PlateauReport(plateaus=plateaus, main=main)
+
+
+def _drifting(alpha, eps, smooth, slope, found, criteria):
+    """The drifting plateaus (definition 2b) as (start, stop, level) triples."""
+    if criteria.drift <= 0:
+        return []
+    ceiling = (1.0 - criteria.min_drop) * smooth[0]
+    slow = (np.abs(slope) <= criteria.drift) & (smooth <= ceiling) & (smooth > criteria.min_level)
+    runs = _flat_runs(slow)
+    out = []
+    for k, (start, stop) in enumerate(runs):
+        if alpha[stop] / alpha[start] < criteria.min_span or stop + 1 >= len(alpha):
+            continue
+        if any(start <= f_stop and f_start <= stop for f_start, f_stop, _ in found):
+            continue
+        following = runs[k + 1][0] if k + 1 < len(runs) else len(alpha)
+        steepest = np.max(np.abs(slope[stop + 1:following]))
+        if steepest < criteria.contrast * np.median(np.abs(slope[start:stop + 1])):
+            continue
+        flattest = start + int(np.argmin(np.abs(slope[start:stop + 1])))
+        level = float(smooth[flattest])
+        if first_crossing(alpha, eps, stop, criteria.escape_fraction * level) is not None:
+            out.append((start, stop, level))
+    return out
 
 
 def _flat_runs(flat):

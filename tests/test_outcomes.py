@@ -55,3 +55,12 @@ def test_ode_json_reports_fixed_points_and_outcome(tmp_path, capsys):
     assert info["n_plateaus"] == 1
     assert info["plateaus"][0]["fixed_point"]["classification"] == "trap"
     assert "coincide" in info["plateaus"][0]["fixed_point"]["structure"]["text"]
+
+
+def test_drifting_seed6_has_a_plateau():
+    report = explained("drift_K3_L4_degenerate_seed6", 1e4)
+    # eps_g drifts 0.0275 -> 0.021 over alpha 100..700 (|slope| up to 0.39) and then falls with slope ~ -8.
+    assert len(report.plateaus) == 1 and report.outcome == "escaped"
+    p = report.plateaus[0]
+    assert 80 <= p.onset <= 130 and 0.015 <= p.level <= 0.0275
+    assert report.fixed_points[0]["fixed_point"]["classification"] == "saddle"

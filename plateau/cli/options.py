@@ -73,6 +73,9 @@ _CRITERIA_HELP = {
     "escape_fraction": "Escape: eps_g falls below this x the plateau level.",
     "window": "Half-width of the log-log smoothing window, in decades of alpha.",
     "min_level": "Flat stretches below this eps_g are a finished run, not a plateau.",
+    "drift": "A slow stall with |d ln eps_g / d ln alpha| <= this is a (drifting) plateau when a fall "
+             "--contrast times steeper follows; 0 switches drifting plateaus off.",
+    "contrast": "How much steeper than a drifting stall its escape must be.",
 }
 
 
