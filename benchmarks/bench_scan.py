@@ -19,6 +19,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+from plateau.resources import cpu_count  # noqa: E402
 GRID = ["--K", "2", "--M", "2", "--L", "1,2,3,4,5,6,7,8", "--teacher", "degenerate,orthogonal,random",
         "--seeds", "0,1", "--alpha-max", "1e4", "--quiet"]
 TARGET = 60.0
@@ -43,7 +45,7 @@ def main():
         t_again = plateau("scan", *GRID, "--out", scan)
         t_serial = plateau("scan", *GRID, "--workers", "1", "--out", os.path.join(tmp, "serial.csv"))
     total = t_scan + t_plot
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpus = cpu_count()
     print(f"48-point ODE scan (K = M = 2, L = 1..8 x 3 teachers x 2 seeds, alpha-max 1e4) on {cpus} CPUs")
     print(f"  plateau scan (all CPUs)    : {t_scan:6.2f} s   ({rows} rows)")
     print(f"  plateau plot-scan          : {t_plot:6.2f} s")

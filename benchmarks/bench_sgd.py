@@ -6,7 +6,7 @@ For erf networks K=M=2, L=1 (frozen second layer) and K=M=L=4 (trained second
 layer) at N = 1000 and 10000 it prints steps per second of
 
 - the kernel, :func:`plateau.kernels.sgd.sgd_steps` (one thread);
-- a plain NumPy loop of the same update, :func:`plateau.sgd.numpy_steps`;
+- a plain NumPy loop of the same update, :func:`plateau.reference.numpy_steps`;
 - the per-step ideal: the time NumPy needs to draw N Gaussian numbers (in bulk,
   so without per-call overhead) plus 4KN floating-point operations at the rate
   of a single-threaded NumPy matrix product, both measured in this run;
@@ -36,7 +36,8 @@ from plateau.kernels import sgd as kernels  # noqa: E402
 from plateau.kernels._jit import jit_nogil  # noqa: E402
 from plateau.kernels.integrals import ACTIVATION_CODES  # noqa: E402
 from plateau.networks import make_networks  # noqa: E402
-from plateau.sgd import FIELD_LIMIT, numpy_steps  # noqa: E402
+from plateau.reference import numpy_steps  # noqa: E402
+from plateau.sgd import FIELD_LIMIT  # noqa: E402
 
 REPEATS = 5
 CONFIGS = [

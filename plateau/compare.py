@@ -73,7 +73,7 @@ def deviation(setup, ode, sgd, method="dopri5"):
 
 
 def compare(setup, Ns, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_POINTS, seed=0, workers=None,
-            progress=False, start="auto", method="dopri5"):
+            progress=False, start="auto", method="dopri5", align=None):
     """Integrate the ODE and simulate SGD at each size in ``Ns`` from the same setup.
 
     Parameters
@@ -82,6 +82,8 @@ def compare(setup, Ns, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_POINTS
     Ns : sequence of int >= K + M     input dimensions
     alpha_max, alphas, points         the recorded times (as for :func:`plateau.ode.integrate`)
     seeds, seed, workers, progress, start   passed to :func:`plateau.sgd.simulate`
+    align : {'none', 'teacher', 'ode'} or None   alignment of the runs' units before averaging
+                                      (:mod:`plateau.align`); None: 'ode', this ODE trajectory
     method : str                      ODE method
 
     Returns
@@ -98,7 +100,7 @@ def compare(setup, Ns, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_POINTS
     runs, rows = {}, []
     for N in Ns:
         traj = simulate(setup, N, alpha_max, seeds=seeds, alphas=alphas, points=points, seed=seed,
-                        workers=workers, progress=progress, start=start)
+                        workers=workers, progress=progress, start=start, align=align or "ode", reference=ode)
         worst, at = deviation(setup, ode, traj, method)
         runs[N] = traj
         rows.append({"N": N, "seeds": seeds, "max_abs_deviation": worst,

@@ -112,14 +112,14 @@ class Setup:
             if self.init_scale is not None or self.init_N is not None:
                 raise InputError("init_scale and init_N describe a drawn start: leave them out when init is 'given'")
             return
+        if self.seed is None:
+            raise InputError(f"a start drawn with init {self.init!r} needs its seed")
         scale = self.init_scale
         if isinstance(scale, bool) or not isinstance(scale, (int, float, np.floating, np.integer)) \
                 or not np.isfinite(scale) or scale <= 0:
             raise InputError(f"init_scale must be a positive number, got {scale!r}")
         object.__setattr__(self, "init_scale", float(scale))
         object.__setattr__(self, "init_N", _integer("init_N", self.init_N, 1))
-        if self.seed is None:
-            raise InputError(f"a start drawn with init {self.init!r} needs its seed")
 
     # --- derived quantities -------------------------------------------------
     @property

@@ -77,10 +77,34 @@ def shade_plateaus(ax, plateaus, predicted_escape=None, label_types=False):
     return ax
 
 
-def trajectory_figure(trajectory, title=None, plateaus=None, predicted_escape=None, fixed_point_eps_g=None):
-    """eps_g (log-log) with R and Q beside it; detected plateaus shaded when given.  Returns the Figure."""
-    fig, (left, right) = _new_axes(2)
+def _fisher_layout():
+    """eps_g above the Fisher spectrum (shared alpha axis) on the left, R and Q on the right."""
+    import matplotlib.pyplot as plt
+    fig = plt.figure(figsize=(10.0, 7.0), constrained_layout=True)
+    grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.2])
+    left = fig.add_subplot(grid[0, 0])
+    below = fig.add_subplot(grid[1, 0], sharex=left)
+    right = fig.add_subplot(grid[:, 1])
+    return fig, left, right, below
+
+
+def trajectory_figure(trajectory, title=None, plateaus=None, predicted_escape=None, fixed_point_eps_g=None,
+                      fisher_table=None):
+    """eps_g (log-log) with R and Q beside it; detected plateaus shaded when given; with
+    ``fisher_table`` (:func:`plateau.fisher.fisher_table` of the trajectory) the Fisher spectrum
+    below eps_g on the same alpha axis.  Returns the Figure."""
+    if fisher_table is None:
+        fig, (left, right) = _new_axes(2)
+    else:
+        from .plotting_fisher import add_fisher_panel
+        fig, left, right, below = _fisher_layout()
+        add_fisher_panel(below, fisher_table)
+        if plateaus is not None:
+            shade_plateaus(below, plateaus)
+        below.legend(fontsize="x-small", ncol=2)
     plot_eps_g(trajectory, ax=left, label=r"$\epsilon_g$")
+    if fisher_table is not None:
+        left.set_xlabel("")
     plot_order_parameters(trajectory, ax=right)
     if fixed_point_eps_g is not None:
         left.axhline(fixed_point_eps_g, color="gray", linestyle=":", linewidth=1.2,

@@ -1,4 +1,6 @@
-"""A plain NumPy coding of the ODE right-hand side: test reference and benchmark baseline.
+"""Plain NumPy codings of the compiled kernels: test references and benchmark baselines.
+
+:func:`rhs` is the ODE right-hand side; :func:`numpy_steps` the online SGD update.
 
 It follows the equations of :mod:`plateau.kernels.rhs` but is written
 independently, vectorised over all index tuples at once (full (K, K, n, n)
@@ -6,6 +8,8 @@ tensors of I4 with n = K + M), on full matrices rather than packed states.
 erf and linear use their closed forms here; relu borrows the compiled I2..J2
 (its I4 has no closed form), so for relu only the assembly is independent.
 """
+import math
+
 import numpy as np
 
 from .kernels import integrals
@@ -80,3 +84,31 @@ def rhs(y, setup):
     Q, R, W = unpack(np.ascontiguousarray(y, dtype=float), setup.K, setup.M, setup.L)
     parts = derivatives(Q, R, W, setup.T, setup.V, setup.activation, setup.eta, setup.eta_w, setup.sigma)
     return pack(*parts)
+
+
+def numpy_steps(J, W, B, V, n_steps, activation, eta, eta_w, sigma, rng_x, rng_z):
+    """The update of :func:`plateau.kernels.sgd.sgd_steps` written plainly in NumPy, one step per
+    Python iteration: the lockstep reference of the tests and the baseline of the benchmark.
+
+    Draws xi = rng_x.standard_normal(N) and zeta = rng_z.standard_normal(L) (when sigma > 0)
+    per step, i.e. the same numbers as the kernel.  Updates J (K, N) and W (K, L) in place.
+    """
+    from scipy.special import erf
+    N = J.shape[1]
+    g, dg = {
+        "erf": (lambda x: erf(x / math.sqrt(2.0)), lambda x: math.sqrt(2.0 / math.pi) * np.exp(-0.5 * x * x)),
+        "relu": (lambda x: np.maximum(x, 0.0), lambda x: (x > 0.0).astype(float)),
+        "linear": (lambda x: x, np.ones_like),
+    }[activation]
+    root = math.sqrt(N)
+    for _ in range(n_steps):
+        xi = rng_x.standard_normal(N)
+        lam, nu = J @ xi / root, B @ xi / root
+        y = V.T @ g(nu)
+        if sigma != 0.0:
+            y = y + sigma * rng_z.standard_normal(V.shape[1])
+        e = y - W.T @ g(lam)
+        coef = (eta / root) * dg(lam) * (W @ e)
+        if eta_w != 0.0:
+            W += (eta_w / N) * np.outer(g(lam), e)
+        J += np.outer(coef, xi)

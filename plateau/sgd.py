@@ -21,7 +21,6 @@ trajectory keeps the times before that, and the seed average stops at the
 last time every seed reached, so no file ever holds NaN.
 """
 import math
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -35,6 +34,7 @@ from .networks import check_size, make_networks, resolve_start
 from .ode import DEFAULT_POINTS, DIVERGENCE_THRESHOLD, output_grid
 from .trajectory import Trajectory
 from .errors import InputError
+from .resources import cpu_count
 
 # The kernel stops when a field or an error component exceeds this: far beyond
 # any finite run below the divergence threshold, and far from overflow.
@@ -123,7 +123,7 @@ def check_arguments(setup, N, alpha_max, seeds=8, alphas=None, points=DEFAULT_PO
     seeds = _positive_int(seeds, "seeds")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"seed must be an integer >= 0, got {seed!r}")
-    workers = _cpu_count() if workers is None else _positive_int(workers, "workers")
+    workers = cpu_count() if workers is None else _positive_int(workers, "workers")
     if not (divergence_threshold > 0):
         raise InputError(f"divergence_threshold must be positive, got {divergence_threshold}")
     mode = resolve_start(setup, start)
@@ -132,35 +132,58 @@ def check_arguments(setup, N, alpha_max, seeds=8, alphas=None, points=DEFAULT_PO
 
 
 def simulate(setup, N, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_POINTS, seed=0, workers=None,
-             progress=False, start="auto", divergence_threshold=DIVERGENCE_THRESHOLD):
+             progress=False, start="auto", divergence_threshold=DIVERGENCE_THRESHOLD, align=None,
+             reference=None):
     """Simulate online SGD for several seeds and return their average.
 
-    Takes the arguments of :func:`simulate_seeds`.  Returns a Trajectory whose
-    eps_g, Q, R, D, E are the means over seeds at each recorded time, with
-    ``eps_g_sem`` (n_t,) = std over seeds (ddof=1) / sqrt(seeds) (None when
-    seeds = 1).  ``status`` is 'finished', or 'diverged' if any seed diverged,
-    in which case the average stops at the last time all seeds reached and
-    ``message`` names the seeds.
+    Takes the arguments of :func:`simulate_seeds`, and
+
+    align : {'none', 'teacher', 'ode'} or None   how the runs' units are aligned before their
+                                      order parameters are averaged (:mod:`plateau.align`);
+                                      None: 'ode' for an exact start, else 'teacher'
+    reference : Trajectory, optional  the ODE trajectory for align='ode' (default: integrated
+                                      here from the setup, to alpha_max)
+
+    Returns a Trajectory whose eps_g, Q, R, D, E are the means over seeds at each
+    recorded time (of the aligned runs), with ``eps_g_sem`` (n_t,) = std over
+    seeds (ddof=1) / sqrt(seeds) (None when seeds = 1) and the same for the order
+    parameters in ``order_parameter_sem``.  ``status`` is 'finished', or
+    'diverged' if any seed diverged, in which case the average stops at the last
+    time all seeds reached and ``message`` names the seeds.
     """
     runs = simulate_seeds(setup, N, alpha_max, seeds=seeds, alphas=alphas, points=points, seed=seed,
                           workers=workers, progress=progress, start=start,
                           divergence_threshold=divergence_threshold)
-    return seed_average(runs, alpha_max)
+    align = default_alignment(resolve_start(setup, start)) if align is None else align
+    if align == "ode" and reference is None:
+        from .ode import integrate
+        reference = integrate(setup, alpha_max, alphas=runs[0].alpha[1:], points=points)
+    return seed_average(runs, alpha_max, align=align, reference=reference)
 
 
-def seed_average(runs, alpha_max=None):
-    """The seed average of trajectories recorded at the same times (see :func:`simulate`)."""
+def default_alignment(start_mode):
+    """'ode' for runs that start exactly where the ODE does, else 'teacher'."""
+    return "ode" if start_mode == "exact" else "teacher"
+
+
+def seed_average(runs, alpha_max=None, align="none", reference=None):
+    """The seed average of trajectories recorded at the same times (see :func:`simulate`);
+    the runs' units are aligned first as ``align`` says (:func:`plateau.align.align_runs`)."""
+    from .align import align_runs
     if not runs:
         raise InputError("no trajectories to average")
     n_t = min(len(run.alpha) for run in runs)
     S = len(runs)
     eps = np.array([run.eps_g[:n_t] for run in runs])
-    mean = {name: np.mean([getattr(run, name)[:n_t] for run in runs], axis=0) for name in "QRDE"}
+    if align != "none" and reference is not None and len(reference.alpha) < n_t:
+        raise InputError("the ODE reference for align='ode' stops before the SGD runs (it did not finish)")
+    aligned = align_runs([_first(run, n_t) for run in runs], runs[0].setup, align, reference)
+    mean = {name: np.mean([parts[name] for parts in aligned], axis=0) for name in "QRDE"}
     sem = eps.std(axis=0, ddof=1) / math.sqrt(S) if S > 1 else None
     failed = [run for run in runs if not run.success]
     order_sem = None
     if S > 1:
-        order_sem = {name: np.std([getattr(run, name)[:n_t] for run in runs], axis=0, ddof=1) / math.sqrt(S)
+        order_sem = {name: np.std([parts[name] for parts in aligned], axis=0, ddof=1) / math.sqrt(S)
                      for name in "QRDE"}
     if not failed:
         status = "finished"
@@ -175,7 +198,14 @@ def seed_average(runs, alpha_max=None):
     first = runs[0]
     return Trajectory(alpha=first.alpha[:n_t].copy(), eps_g=eps.mean(axis=0), eps_g_sem=sem,
                       status=status, message=message, engine="sgd", setup=first.setup, N=first.N, runs=S,
-                      seed=first.seed, start=first.start, order_parameter_sem=order_sem, **mean)
+                      seed=first.seed, start=first.start, align=align, order_parameter_sem=order_sem, **mean)
+
+
+def _first(run, n_t):
+    """The run cut to its first n_t recorded times (the times every run reached)."""
+    from dataclasses import replace
+    return replace(run, alpha=run.alpha[:n_t], eps_g=run.eps_g[:n_t],
+                   **{name: getattr(run, name)[:n_t] for name in "QRDE"})
 
 
 def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, cancelled):
@@ -229,13 +259,6 @@ def _bounded(params, W, threshold):
     return bool(np.all(np.isfinite(W)))
 
 
-def _cpu_count():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:   # not on Linux
-        return os.cpu_count() or 1
-
-
 def _positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise InputError(f"{name} must be an integer >= 1, got {value!r}")
@@ -255,32 +278,3 @@ def _progress_bar(total, enabled):
         return _NoBar()
     from tqdm import tqdm
     return tqdm(total=total, unit="step", unit_scale=True, delay=2.0, desc="SGD", leave=False)
-
-
-# --- plain NumPy reference ------------------------------------------------------------
-def numpy_steps(J, W, B, V, n_steps, activation, eta, eta_w, sigma, rng_x, rng_z):
-    """The update of :func:`plateau.kernels.sgd.sgd_steps` written plainly in NumPy, one step per
-    Python iteration: the lockstep reference of the tests and the baseline of the benchmark.
-
-    Draws xi = rng_x.standard_normal(N) and zeta = rng_z.standard_normal(L) (when sigma > 0)
-    per step, i.e. the same numbers as the kernel.  Updates J (K, N) and W (K, L) in place.
-    """
-    from scipy.special import erf
-    N = J.shape[1]
-    g, dg = {
-        "erf": (lambda x: erf(x / math.sqrt(2.0)), lambda x: math.sqrt(2.0 / math.pi) * np.exp(-0.5 * x * x)),
-        "relu": (lambda x: np.maximum(x, 0.0), lambda x: (x > 0.0).astype(float)),
-        "linear": (lambda x: x, np.ones_like),
-    }[activation]
-    root = math.sqrt(N)
-    for _ in range(n_steps):
-        xi = rng_x.standard_normal(N)
-        lam, nu = J @ xi / root, B @ xi / root
-        y = V.T @ g(nu)
-        if sigma != 0.0:
-            y = y + sigma * rng_z.standard_normal(V.shape[1])
-        e = y - W.T @ g(lam)
-        coef = (eta / root) * dg(lam) * (W @ e)
-        if eta_w != 0.0:
-            W += (eta_w / N) * np.outer(g(lam), e)
-        J += np.outer(coef, xi)

@@ -6,7 +6,8 @@ A :class:`Trajectory` holds, for n_t recorded times,
 
 and typed fields saying what it is: ``status`` ('finished', 'diverged',
 'failed') with a readable ``message``; ``engine`` ('ode' or 'sgd'); for SGD
-``N``, ``runs`` (seeds averaged), the base ``seed``, the ``start`` mode,
+``N``, ``runs`` (seeds averaged), the base ``seed``, the ``start`` mode, how
+the runs' units were aligned before averaging (``align``, :mod:`plateau.align`),
 ``eps_g_sem`` (n_t,), the standard error of the run mean, and
 ``order_parameter_sem`` {name: (n_t, ., .)} for Q, R, D, E; for the ODE the
 ``method``, the number of right-hand-side calls ``n_rhs`` and the second-layer
@@ -34,7 +35,7 @@ FORMAT_VERSION = 1
 HEADER_PREFIX = "# plateau-trajectory "
 UNITS = {"alpha": "steps / N", "eps_g": "1/2 E||f - y_clean||^2 (MODEL.md)"}
 # Typed fields written to (and read from) the first line, beside status and message.
-_META = ("engine", "N", "runs", "seed", "start", "method", "n_rhs")
+_META = ("engine", "N", "runs", "seed", "start", "align", "method", "n_rhs")
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Trajectory:
     runs: int = None
     seed: int = None
     start: str = None
+    align: str = None
     method: str = None
     n_rhs: int = None
     order_parameter_sem: dict = None
@@ -134,16 +136,19 @@ class Trajectory:
         line: status 'finished').  Every problem is an InputError naming the file."""
         try:
             with open(path) as handle:
-                first = handle.readline()
-                meta = {}
-                if first.startswith(HEADER_PREFIX):
-                    meta = _read_header(path, first[len(HEADER_PREFIX):])
-                    first = handle.readline()
-                header = next(csv.reader([first]), [])
-                data = np.loadtxt(handle, delimiter=",", ndmin=2)
+                lines = handle.readlines()
         except OSError as exc:
             raise InputError(f"cannot read trajectory file {path}: {exc.strerror}") from None
-        except (ValueError, UnicodeDecodeError):
+        except UnicodeDecodeError:
+            raise InputError(f"{path} is not a text file") from None
+        meta = {}
+        if lines and lines[0].startswith(HEADER_PREFIX):
+            meta = _read_header(path, lines.pop(0)[len(HEADER_PREFIX):])
+        header = next(csv.reader(lines[:1]), [])
+        rows = [line for line in lines[1:] if line.strip()]
+        try:
+            data = np.loadtxt(rows, delimiter=",", ndmin=2) if rows else np.empty((0, 0))
+        except ValueError:
             raise InputError(f"{path}: the rows of a trajectory file must be numbers") from None
         if len(data) == 0 or data.shape[1] != len(header):
             raise InputError(f"{path}: a trajectory file needs a header and rows of {len(header)} numbers")

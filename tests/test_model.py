@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from plateau import Setup, build_setup
+from plateau.errors import InputError
 
 
 def valid(**changes):
@@ -43,6 +44,32 @@ def test_setup_file_round_trip(tmp_path):
     for name in ("T", "V", "Q", "R", "W"):
         assert np.array_equal(getattr(again, name), getattr(setup, name))
     assert (again.eta, again.eta_w, again.sigma, again.activation) == (0.3, 0.1, 0.05, "erf")
+    # The start's origin is part of the run: it round-trips and counts in equality.
+    assert (again.init, again.init_scale, again.init_N, again.seed) == ("random", 0.5, 1000, 4)
+    assert again == setup
+    assert again.with_student(again.Q, again.R) != setup   # now 'given'
+    assert again.with_scalars(eta=0.31) != setup
+
+
+def test_setup_files_of_plateau_0_1_read_as_given(tmp_path):
+    setup = build_setup(K=2, M=2, seed=3)
+    data = {k: v for k, v in setup.to_dict().items() if k not in ("init", "init_scale", "init_N", "seed")}
+    data["description"] = {"teacher": "degenerate", "seed": 3}
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    old = Setup.from_file(path)
+    assert old.init == "given" and old.seed == 3 and np.array_equal(old.Q, setup.Q)
+
+
+@pytest.mark.parametrize("fields, words", [
+    (dict(init="random"), "needs its seed"), (dict(init="fresh"), "unknown init"),
+    (dict(init="given", init_scale=0.5), "leave them out"),
+    (dict(init="random", seed=1, init_scale=0.5, init_N=0), "init_N must be"),
+    (dict(init="orthogonal", seed=1, init_scale=-1, init_N=10), "init_scale must be"),
+])
+def test_invalid_start_origins(fields, words):
+    with pytest.raises(InputError, match=words):
+        Setup(**valid(), **fields)
 
 
 @pytest.mark.parametrize("text, words", [("{", "not valid JSON"), ("[]", "JSON object"),

@@ -1,7 +1,10 @@
 """`plateau scan` and `plateau plot-scan`: grid, rows, resuming after a kill, refusing another scan,
-the Dask executor."""
+the executors (serial, process pool, Dask) and their interface."""
 import csv
+import json
+import multiprocessing
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -9,9 +12,12 @@ import time
 
 import pytest
 
-from plateau.executors import ProcessExecutor, SerialExecutor
-from plateau.scan import (COLUMNS, GRID, HEADER_PREFIX, ScanDefinition, read_scan, run_point, run_scan,
-                          scan_series)
+from plateau.cli.options import parse_list
+from plateau.cli.scans import grid_from_options
+from plateau.errors import InputError
+from plateau.resources import cpu_count
+from plateau.scan import (COLUMNS, GRID, HEADER_PREFIX, ProcessExecutor, ScanDefinition, SerialExecutor, read_scan,
+                          run_point, run_scan, scan_series)
 
 from helpers import run_cli
 
@@ -28,12 +34,12 @@ def scan_process(args, **kwargs):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
-def definition(argv):
-    """The ScanDefinition the CLI builds from grid options (via the same parser)."""
-    from plateau.scan import definition_from_options
-    texts = dict(zip(argv[::2], argv[1::2]))
+def definition(argv, **settings):
+    """The ScanDefinition the CLI builds from grid options (via the CLI's own parser)."""
     names = {"--seeds": "seed", "--alpha-max": "alpha_max", "--eta-w": "eta_w"}
-    return definition_from_options({names.get(k, k[2:]): v for k, v in texts.items()})
+    options = dict.fromkeys(GRID)
+    options.update({names.get(k, k[2:]): v for k, v in zip(argv[::2], argv[1::2])})
+    return ScanDefinition(grid=grid_from_options(options), **settings)
 
 
 def results(rows):
@@ -67,9 +73,17 @@ def test_points_rows_and_file_format(tmp_path, capsys):
     # The degenerate teacher with a trained second layer keeps its plateau at L = 2; orthogonal loses it.
     assert by[(2, "degenerate", 0)]["plateau_outcome"] == "escaped"
     assert by[(2, "orthogonal", 0)]["plateau_outcome"] == "no_plateau"
-    # L = 1: the orthogonal teacher is the degenerate one (v_n = e_0), so the rows agree.
-    same = [{**row, "teacher": None} for row in results([by[(1, "orthogonal", 0)], by[(1, "degenerate", 0)]])]
-    assert same[0] == same[1]
+    # A row is the measurement of the point run by hand: the scan passes its seed and settings through.
+    from plateau import build_setup, integrate
+    from plateau.plateaus import trajectory_plateaus
+    for seed in (0, 1):   # one escapes, the other has no plateau
+        setup = build_setup(K=2, M=2, L=3, teacher="orthogonal", eta_w=0.1, seed=seed, init_scale=0.5, N=1000)
+        report = trajectory_plateaus(integrate(setup, 2e3, points=400), scan.criteria)
+        row, main = by[(3, "orthogonal", seed)], report.main_plateau
+        assert (row["plateau_outcome"], row["n_plateaus"]) == (report.outcome, len(report.plateaus))
+        assert row["plateau_level"] == (main.level if main else None)
+    first = out.read_text().splitlines()[0]
+    assert first.startswith(HEADER_PREFIX) and json.loads(first[len(HEADER_PREFIX):])["grid"]["L"] == [1, 2, 3]
     # A plain CSV reader that skips '#' lines sees the header and one row per point.
     with open(out) as handle:
         table = list(csv.DictReader(line for line in handle if not line.startswith("#")))
@@ -179,7 +193,7 @@ def test_diverging_points_get_their_status(tmp_path, capsys):
 
 def test_process_pool_and_dask_give_the_same_rows(tmp_path):
     distributed = pytest.importorskip("dask.distributed")
-    from plateau.executors import DaskExecutor
+    from plateau.scan import DaskExecutor
     scan = definition(SMALL_GRID)
     with ProcessExecutor(2) as pool:
         run_scan(scan, tmp_path / "pool.csv", pool)
@@ -203,11 +217,11 @@ def test_cli_scheduler_local(tmp_path, capsys):
 
 def test_sgd_scan(tmp_path, capsys):
     out = tmp_path / "scan.csv"
-    code, stdout, _ = run_cli(["scan", "--L", "1,2", "--alpha-max", "2", "--sgd", "--N", "50", "--sgd-seeds", "2",
+    code, stdout, _ = run_cli(["scan", "--L", "1,2", "--alpha-max", "2", "--sgd", "--N", "50", "--sgd-runs", "2",
                            "--points", "20", "--workers", "2", "--out", str(out)], capsys)
     assert code == 0, stdout
     scan, rows = read_scan(out)
-    assert scan.engine == "sgd" and scan.N == 50 and scan.sgd_seeds == 2
+    assert scan.engine == "sgd" and scan.N == 50 and scan.sgd_runs == 2
     assert [row["status"] for row in rows] == ["finished", "finished"]
     assert all(row["final_alpha"] == 2.0 and row["final_eps_g"] > 0 for row in rows)
 
@@ -233,10 +247,137 @@ def test_plot_scan(tmp_path, capsys):
     assert code == 2 and "cannot read" in err
 
 
-def test_definition_round_trip():
-    scan = ScanDefinition(grid={"L": [1, 2], "alpha_max": [10], "teacher": ["random"]}, engine="sgd", N=64,
-                          sgd_seeds=3)
-    assert set(scan.grid) == set(GRID) and scan.grid["alpha_max"] == (10.0,)
-    assert ScanDefinition.from_json(scan.to_json()) == scan
-    assert len(scan.points()) == 2
-    assert HEADER_PREFIX.startswith("#")
+def test_definition_round_trip_keeps_the_old_json_name_of_sgd_runs():
+    scan = ScanDefinition(grid={"L": [1, 2, 1], "alpha_max": [10], "teacher": ["random"]}, engine="sgd", N=64,
+                          sgd_runs=3)
+    assert scan.grid["L"] == (1, 2) and scan.grid["alpha_max"] == (10.0,) and scan.grid["K"] == (2,)
+    data = scan.to_json()
+    assert data["sgd_seeds"] == 3 and "sgd_runs" not in data   # format 1: files written before the rename
+    assert ScanDefinition.from_json(json.loads(json.dumps(data))) == scan
+    renamed = {("sgd_runs" if key == "sgd_seeds" else key): value for key, value in data.items()}
+    assert ScanDefinition.from_json(renamed) == scan
+    assert [p["L"] for p in scan.points()] == [1, 2]
+    assert ScanDefinition.from_json(ScanDefinition(grid={"alpha_max": 5}).to_json()).sgd_runs is None
+
+
+def test_old_name_sgd_seeds_still_works():
+    with pytest.warns(DeprecationWarning):
+        old = ScanDefinition(grid={"alpha_max": [10]}, engine="sgd", N=64, sgd_seeds=3)
+    assert old == ScanDefinition(grid={"alpha_max": [10]}, engine="sgd", N=64, sgd_runs=3)
+    with pytest.warns(DeprecationWarning):
+        assert old.sgd_seeds == 3
+    with pytest.raises(InputError, match="disagree"), pytest.warns(DeprecationWarning):
+        ScanDefinition(grid={"alpha_max": [10]}, engine="sgd", N=64, sgd_runs=2, sgd_seeds=3)
+
+
+def test_deprecated_cli_option_sgd_seeds(tmp_path, capsys):
+    out = tmp_path / "scan.csv"
+    code, _, err = run_cli(["scan", "--alpha-max", "10", "--sgd", "--N", "50", "--sgd-seeds", "0", "--out", str(out)],
+                           capsys)
+    assert code == 2 and "--sgd-seeds is deprecated" in err and "--sgd-runs must be an integer >= 1, got 0" in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name, points", [("scan_teacher_K2", 6 * 3 * 20), ("scan_init_K2", 6 * 2 * 2 * 20)])
+def test_committed_scan_files_are_read(tmp_path, name, points):
+    source = os.path.join(ROOT, "docs", "figures", name + ".csv")
+    scan, rows = read_scan(source)
+    assert len(rows) == len(scan.points()) == points and scan.engine == "ode" and scan.sgd_runs is None
+    # The definition the README's command line gives is the same scan: it resumes the file too.
+    argv = ["--K", "2", "--M", "2", "--L", "1,2,3,4,6,8", "--eta", "0.1", "--eta-w", "0.1", "--seeds", "0-19",
+            "--alpha-max", "1e5"]
+    argv += (["--teacher", "degenerate,orthogonal,random"] if name == "scan_teacher_K2" else
+             ["--teacher", "degenerate,random", "--init", "random,orthogonal"])
+    assert definition(argv).differences(scan) == []
+
+
+def test_files_of_an_earlier_version_are_read_but_not_resumed(tmp_path):
+    # A file written before a result column existed: plot-scan reads it (the column empty); resuming
+    # it would mix rows with and without the column, so it is refused with the way out.
+    scan = definition(["--L", "1", "--alpha-max", "30"])
+    path = tmp_path / "scan.csv"
+    run_scan(scan, path, executor=SerialExecutor())
+    first, header, *rows = path.read_text().splitlines(keepends=True)
+    drop = header.rstrip("\n").split(",").index("fisher_min")
+    old = [first] + [",".join(f for j, f in enumerate(line.rstrip("\n").split(",")) if j != drop) + "\n"
+                     for line in [header] + rows]
+    path.write_text("".join(old))
+    _, read = read_scan(path)
+    assert read[0]["fisher_min"] is None and read[0]["status"] == "finished"
+    with pytest.raises(InputError, match="earlier plateau .* lacks fisher_min"):
+        run_scan(scan, path, executor=SerialExecutor())
+
+
+# --- the option strings of the grid (the CLI's parser) -----------------------------------------
+def test_parse_list_expands_integer_ranges_only():
+    assert parse_list("0-2, 5,7-7", "--seeds", integers=True) == [0, 1, 2, "5", 7]   # converted later
+    assert parse_list("1e-3,0.1", "--eta") == ["1e-3", "0.1"]              # not a range
+    assert parse_list("1-3", "--teacher") == ["1-3"]                       # ranges are for integers
+    with pytest.raises(InputError, match="empty"):
+        parse_list("3-1", "--seeds", integers=True)
+    with pytest.raises(InputError, match="--L needs at least one value"):
+        parse_list(" , ", "--L", integers=True)
+
+
+def test_grid_options_give_the_definition():
+    scan = definition(["--L", "1-3,2", "--seeds", "4-5", "--eta", "1e-1,0.2", "--alpha-max", "1e3"])
+    assert scan.grid["L"] == (1, 2, 3) and scan.grid["seed"] == (4, 5) and scan.grid["eta"] == (0.1, 0.2)
+    assert scan.grid["alpha_max"] == (1000.0,) and len(scan.points()) == 12
+    with pytest.raises(InputError, match="--L takes integers"):
+        definition(["--L", "1.5", "--alpha-max", "1"])
+
+
+# --- the executor interface ---------------------------------------------------------------------
+class RecordingExecutor(SerialExecutor):
+    """A serial executor that asks for 3 threads per task and records the arguments of each task."""
+
+    def __init__(self):
+        self.calls = []
+
+    def threads_per_task(self):
+        return 3
+
+    def submit(self, fn, *args):
+        self.calls.append(args)
+        return super().submit(fn, *args)
+
+
+def test_the_runner_asks_the_executor_for_threads_per_point(tmp_path):
+    executor = RecordingExecutor()
+    result = run_scan(definition(["--L", "1,2", "--alpha-max", "50"]), tmp_path / "scan.csv", executor)
+    assert result.ran == 2 and [args[-1] for args in executor.calls] == [3, 3]
+
+
+def test_each_executor_answers_threads_per_task():
+    assert SerialExecutor().threads_per_task() == cpu_count()
+    assert ProcessExecutor(1).threads_per_task() == cpu_count()
+    assert ProcessExecutor(cpu_count() + 1).threads_per_task() == 1   # never 0
+    if cpu_count() >= 2:
+        assert ProcessExecutor(2).threads_per_task() == cpu_count() // 2
+
+
+def test_cancelled_process_pool_stops_its_workers_promptly():
+    pool = ProcessExecutor(2)
+    with pytest.raises(KeyboardInterrupt):
+        with pool:
+            futures = [pool.submit(time.sleep, 60) for _ in range(4)]
+            deadline = time.monotonic() + 30
+            while len(pool.worker_pids()) < 2 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            pids = pool.worker_pids()
+            assert len(pids) == 2 and os.getpid() not in pids
+            time.sleep(0.2)   # the workers are now sleeping in their points
+            start = time.monotonic()
+            raise KeyboardInterrupt
+    assert time.monotonic() - start < 5
+    assert not pids & {process.pid for process in multiprocessing.active_children()}
+    assert all(future.done() for future in futures)
+
+
+def test_closed_process_pool_waits_for_its_points():
+    with ProcessExecutor(2) as pool:
+        futures = [pool.submit(os.getpid) for _ in range(4)]
+        results = {future.result() for future in futures}
+        pids = pool.worker_pids()
+    assert results <= pids and os.getpid() not in results
+    assert not pids & {process.pid for process in multiprocessing.active_children()}

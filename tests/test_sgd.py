@@ -11,7 +11,8 @@ from plateau import sgd as sgd_module
 from plateau.kernels import sgd as kernels
 from plateau.kernels.integrals import ACTIVATION_CODES
 from plateau.networks import make_networks, resolve_start
-from plateau.sgd import numpy_steps, recording_steps, simulate, simulate_seeds
+from plateau.reference import numpy_steps
+from plateau.sgd import recording_steps, simulate, simulate_seeds
 from plateau.trajectory import Trajectory
 
 from helpers import random_valid_setup, soft_committee, symmetric_start, run_cli
@@ -213,6 +214,7 @@ def test_cli_sgd_writes_the_trajectory_and_figure(tmp_path, capsys):
     assert header[:3] == ["alpha", "eps_g", "eps_g_sem"]
     traj = Trajectory.from_csv(out)
     assert len(traj.alpha) == 11 and traj.eps_g_sem is not None
+    assert traj.align == "teacher" and traj.runs == 3   # drawn starts are aligned to the teacher
     assert plot.stat().st_size > 0
 
 

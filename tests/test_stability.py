@@ -26,7 +26,7 @@ def test_escape_time_grows_like_log_inverse_asymmetry_over_lambda_max():
     # Linear escape theory gives slope 1/lambda_max.  The symmetric trajectory is still drifting
     # towards the fixed point along its slow stable direction while the asymmetry grows, so the
     # growth rate along the real path is a little below lambda_max: measured 4 % over 1e-2..1e-10
-    # (3 % on the small-delta half).  The issue's bound is 5 %.
+    # (3 % on the small-delta half); 5 % keeps that drift and excludes another law (e.g. 1/(2 lambda_max)).
     assert slope * lam == pytest.approx(1.0, abs=0.05)
     assert slope * lam > 1.0
 
@@ -38,7 +38,7 @@ def test_predicted_escape_and_plateau_level(eta):
     assert result.found and result.unstable
     # First order in the asymmetry (1e-6): the prediction carries it along the symmetric path
     # and escapes along the unstable manifold; what is left is the same slow drift as above
-    # (measured 5 % at eta = 0.1, 1 % at eta = 0.5).  Issue bound: 10 %.
+    # (measured 5 % at eta = 0.1, 1 % at eta = 0.5); 10 % allows it, and no more.
     assert result.predicted_escape_alpha == pytest.approx(report.escape_alpha, rel=0.10)
     # The plateau passes the fixed point at a distance ~ the drift: measured 0.2 %.  Bound 1 %.
     assert report.main_plateau.level == pytest.approx(result.eps_g, rel=0.01)

@@ -23,10 +23,11 @@ def _title(kind, setup, extra=""):
 @ode_options
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Trajectory file (CSV).")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Figure of eps_g and the order parameters.")
+@click.option("--fisher", is_flag=True, help="With --plot: the Fisher spectrum below eps_g (plateau fisher).")
 @click.option("--save-setup", "save_setup", type=click.Path(dir_okay=False), help="Write the setup used (JSON).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
 @plateau_options
-def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, save_setup, as_json, **options):
+def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, fisher, save_setup, as_json, **options):
     """Integrate the order-parameter ODEs and write the trajectory file."""
     from ..ode import integrate
     from ..outcomes import explain
@@ -37,7 +38,7 @@ def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, save_setup, as
                            method=method, rtol=rtol, atol=atol)
     elapsed = time.perf_counter() - start
     plateaus = explain(trajectory, criteria)
-    write_outputs(setup, trajectory, out, plot, save_setup, _title("ODE", setup), plateaus)
+    write_outputs(setup, trajectory, out, plot, save_setup, _title("ODE", setup), plateaus, fisher)
     report(run_summary(setup, trajectory, elapsed, plateaus), as_json, trajectory)
 
 
@@ -96,10 +97,11 @@ def stability(alpha_max, plot, as_json, **options):
 @sgd_options
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="Trajectory file (CSV).")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Figure of eps_g and the order parameters.")
+@click.option("--fisher", is_flag=True, help="With --plot: the Fisher spectrum below eps_g (plateau fisher).")
 @click.option("--save-setup", "save_setup", type=click.Path(dir_okay=False), help="Write the setup used (JSON).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
 @plateau_options
-def sgd(N, out, plot, save_setup, as_json, **options):
+def sgd(N, out, plot, fisher, save_setup, as_json, **options):
     """Simulate online SGD in N dimensions and write the run-averaged trajectory file."""
     from ..outcomes import explain
     from ..sgd import simulate
@@ -111,7 +113,7 @@ def sgd(N, out, plot, save_setup, as_json, **options):
     elapsed = time.perf_counter() - begin
     plateaus = explain(trajectory, criteria)
     write_outputs(setup, trajectory, out, plot, save_setup,
-                  _title("SGD", setup, f", N={N}, {kwargs['seeds']} runs"), plateaus)
+                  _title("SGD", setup, f", N={N}, {kwargs['seeds']} runs"), plateaus, fisher)
     report(run_summary(setup, trajectory, elapsed, plateaus), as_json, trajectory)
 
 

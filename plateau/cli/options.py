@@ -9,6 +9,7 @@ import dataclasses
 import click
 
 from ..choices import ACTIVATIONS, INITS, METHOD, METHODS, POINTS, SETUP_DEFAULTS, STARTS, TEACHERS
+from ..align import ALIGNMENTS
 from ..errors import InputError
 
 D = SETUP_DEFAULTS
@@ -132,6 +133,9 @@ def sgd_options(func):
                           "its init says; auto: draw when the setup's student was drawn, else exact."),
         click.option("--sgd-seed", "sgd_seed", type=int,
                      help="Base seed of the SGD runs [the setup's seed, else 0]."),
+        click.option("--align", type=click.Choice(ALIGNMENTS),
+                     help="Align the runs' units before averaging: to the ODE from the same start, to the "
+                          "teacher, or not [ode in compare and for exact starts, else teacher]."),
         click.option("--workers", type=int, help="Threads running the runs in parallel [all CPUs]."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
     ])(func)
@@ -152,6 +156,7 @@ def sgd_arguments(setup, options, progress):
     quiet = options.pop("quiet")
     return dict(seeds=runs, alpha_max=options.pop("alpha_max"), alphas=parse_floats(options.pop("alphas"), "--alphas"),
                 points=options.pop("points"), seed=base, workers=options.pop("workers"), start=options.pop("start"),
+                align=options.pop("align"),
                 progress=progress and not quiet)
 
 

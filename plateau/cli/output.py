@@ -22,14 +22,20 @@ def save_setup_file(setup, path):
         json.dump(setup.to_dict(), handle, indent=1)
 
 
-def write_outputs(setup, trajectory, out, plot, save_setup, title, plateaus=None):
-    """The trajectory file, and optionally the setup file and the figure."""
+def write_outputs(setup, trajectory, out, plot, save_setup, title, plateaus=None, fisher=False):
+    """The trajectory file, and optionally the setup file and the figure (with ``fisher``, the
+    Fisher spectrum below eps_g)."""
+    table = None
+    if plot and fisher:
+        from ..fisher import fisher_table
+        from ..fisher.run import run_spectrum
+        table = fisher_table(trajectory, run_spectrum(trajectory))
     if save_setup:
         save_setup_file(setup, save_setup)
     trajectory.to_csv(out)
     if plot:
         from ..plotting import trajectory_figure
-        save_figure(trajectory_figure(trajectory, title=title, plateaus=plateaus), plot)
+        save_figure(trajectory_figure(trajectory, title=title, plateaus=plateaus, fisher_table=table), plot)
 
 
 def run_summary(setup, trajectory, elapsed, plateaus=None):

@@ -3,7 +3,7 @@ import sys
 
 import click
 
-from ..choices import ACTIVATIONS, INITS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
+from ..choices import ACTIVATIONS, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
 from .app import Failure, cli
 from .options import parse_list, plateau_options, pop_criteria
 from .output import save_figure
@@ -58,7 +58,7 @@ def _deprecated_sgd_seeds(ctx, param, value):
               help="Scale of the student's initial weights.")
 @click.option("--init-N", "init_N", type=int, default=S["init_N"], show_default=True,
               help="Input dimension in which the student's start is drawn.")
-@click.option("--points", type=int, default=400, show_default=True, help="Size of the recorded log grid of alpha.")
+@click.option("--points", type=int, default=POINTS, show_default=True, help="Size of the recorded log grid of alpha.")
 @click.option("--sgd", is_flag=True, help="Simulate SGD instead of integrating the ODEs.")
 @click.option("--N", "N", type=int, help=f"SGD input dimension [{SGD_N}].")
 @click.option("--sgd-runs", "sgd_runs", type=int, help=f"Independent SGD runs averaged per point [{SGD_RUNS}].")
@@ -72,16 +72,12 @@ def _deprecated_sgd_seeds(ctx, param, value):
 def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, workers, scheduler, quiet, **options):
     """Measure plateaus over a grid: every combination of the comma-separated values (a-b: a range
     of integers) is a point with one row in --out, written as it finishes; rerun to resume."""
-    from ..executors import make_executor
-    from ..scan import ScanDefinition, run_scan
+    from ..scan import ScanDefinition, make_executor, run_scan
     criteria = pop_criteria(options)
     runs = sgd_runs if sgd_runs is not None else sgd_seeds_old
-    if sgd:
-        N = SGD_N if N is None else N
-        runs = SGD_RUNS if runs is None else runs
     definition = ScanDefinition(grid=grid_from_options(options), engine="sgd" if sgd else "ode",
                                 init_scale=init_scale, init_N=init_N, record_points=points, N=N,
-                                sgd_seeds=runs, criteria=criteria)
+                                sgd_runs=runs, criteria=criteria)
     with make_executor(workers, scheduler) as executor:
         result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty())
     click.echo(f"{out}: {result.message}")

@@ -1,11 +1,14 @@
 """Where scan points run: one small interface, three implementations.
 
-An executor has four methods::
+An executor has five methods::
 
+    threads_per_task()       -> int, the threads one task may use so that the tasks running
+                             at once share the CPUs without oversubscribing them
     warm_up(fn, *args)       run fn(*args) once wherever points will run, before any point
     submit(fn, *args)        -> a future (``.result()``, ``.cancel()``)
     as_completed(futures)    iterate over the futures as they finish
-    close(cancel=False)      release the workers; cancel=True drops queued work
+    close(cancel=False)      release the workers; cancel=True drops queued work and stops
+                             the work in flight
 
 and is a context manager (``with executor:`` closes it, cancelling after an exception).
 
@@ -24,15 +27,9 @@ import multiprocessing
 import os
 import signal
 import sys
-from .errors import InputError
 
-
-def cpu_count():
-    """The CPUs this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:   # not on Linux
-        return os.cpu_count() or 1
+from ..errors import InputError
+from ..resources import cpu_count
 
 
 class _Closing:
@@ -72,6 +69,10 @@ class _DeferredFuture:
 class SerialExecutor(_Closing):
     """Points run one after the other in this process, when :meth:`as_completed` reaches them."""
 
+    def threads_per_task(self):
+        """All CPUs: one task runs at a time."""
+        return cpu_count()
+
     def warm_up(self, fn, *args):
         fn(*args)
 
@@ -90,7 +91,7 @@ class SerialExecutor(_Closing):
         pass
 
 
-def _worker_initializer(warm_up):
+def _worker_initializer(warm_up, pids, cancelled):
     # Die with the scan process: a killed scan must not leave orphan workers holding its file.
     if sys.platform.startswith("linux"):
         try:
@@ -100,6 +101,11 @@ def _worker_initializer(warm_up):
             pass
     # Ctrl-C goes to the whole process group; the scan process handles it and stops the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Report this worker, so that close(cancel=True) can stop it.  The pool set `cancelled` before
+    # it read the reports: a worker whose report came too late to be read sees it and stops itself.
+    pids.put(os.getpid())
+    if cancelled.is_set():
+        os._exit(1)
     if warm_up is not None:
         fn, args = warm_up
         fn(*args)
@@ -123,6 +129,12 @@ class ProcessExecutor(_Closing):
         self._forks = self._context.get_start_method() == "fork"
         self._warm = None
         self._pool = None
+        self._reports = self._cancelled = None
+        self._pids = set()
+
+    def threads_per_task(self):
+        """The CPUs shared among the workers (at least 1)."""
+        return max(1, cpu_count() // self.workers)
 
     def warm_up(self, fn, *args):
         fn(*args)
@@ -131,9 +143,10 @@ class ProcessExecutor(_Closing):
     def _ensure_pool(self):
         if self._pool is None:
             warm = None if self._forks else self._warm
+            self._reports, self._cancelled = self._context.SimpleQueue(), self._context.Event()
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=self._context,
-                initializer=_worker_initializer, initargs=(warm,))
+                max_workers=self.workers, mp_context=self._context, initializer=_worker_initializer,
+                initargs=(warm, self._reports, self._cancelled))
         return self._pool
 
     def submit(self, fn, *args):
@@ -142,21 +155,30 @@ class ProcessExecutor(_Closing):
     def as_completed(self, futures):
         return concurrent.futures.as_completed(futures)
 
+    def worker_pids(self):
+        """The process ids of the workers started so far (a set; empty before the first submit)."""
+        while self._reports is not None and not self._reports.empty():
+            self._pids.add(self._reports.get())
+        return set(self._pids)
+
     def close(self, cancel=False):
         if self._pool is None:
             return
         if cancel:
             # Points in flight are abandoned: stop their processes rather than wait for them.
-            processes = list(getattr(self._pool, "_processes", {}).values())
+            self._cancelled.set()
             self._pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                if process.is_alive():
-                    process.terminate()
-            for process in processes:
+            pids = self.worker_pids()
+            workers = [process for process in multiprocessing.active_children() if process.pid in pids]
+            for process in workers:
+                process.terminate()
+            for process in workers:
                 process.join(timeout=5)
         else:
             self._pool.shutdown(wait=True)
-        self._pool = None
+        self._reports.close()
+        self._pool = self._reports = self._cancelled = None
+        self._pids = set()
 
 
 class DaskExecutor(_Closing):
@@ -195,6 +217,10 @@ class DaskExecutor(_Closing):
             except (OSError, TimeoutError) as exc:
                 raise InputError(f"cannot connect to the Dask scheduler at {address}: {exc}") from None
         self._futures = []
+
+    def threads_per_task(self):
+        """1: a Dask worker runs its tasks in its own threads."""
+        return 1
 
     def warm_up(self, fn, *args):
         fn(*args)   # fills the Numba disk cache, which local worker processes then load
