@@ -241,7 +241,8 @@ def plot_scan_series(series, x, y, ax=None, markers=True):
 
 
 def plot_plateau_fraction(series, x, ax=None):
-    """The fraction of finished seeds with a plateau, against x, one line per series."""
+    """The fraction of finished seeds with a plateau (solid) and of trapped seeds (dashed, outcome
+    'trapped'), against x, one colour per series."""
     import matplotlib.pyplot as plt
     if ax is None:
         _, (ax,) = _new_axes(1)
@@ -251,12 +252,16 @@ def plot_plateau_fraction(series, x, ax=None):
         fraction = np.array([w / f if f else np.nan for w, f in zip(s.with_plateau, s.finished)])
         ax.plot(pos, fraction, marker="o", markersize=4, linewidth=1.3, color=colors[k % len(colors)],
                 label=s.label)
+        trapped = np.array([t / f if f else np.nan for t, f in zip(s.trapped, s.finished)])
+        if np.nansum(trapped) > 0:
+            ax.plot(pos, trapped, marker="s", markersize=3.5, linewidth=1.1, linestyle="--",
+                    color=colors[k % len(colors)])
     if not numeric:
         ax.set_xticks(np.arange(len(series[0].x)))
         ax.set_xticklabels([str(v) for v in series[0].x])
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel(x)
-    ax.set_ylabel("fraction of seeds with a plateau")
+    ax.set_ylabel("fraction of seeds with a plateau\n(dashed: trapped)")
     return ax
 
 

@@ -4,7 +4,8 @@ on an executor and appends their rows to the scan file (:func:`run_scan`).
 Each point builds its setup with :func:`plateau.builders.build_setup` (``seed``
 is build_setup's seed), integrates the ODEs (:func:`plateau.ode.integrate`) or
 simulates SGD (:func:`plateau.sgd.simulate`, base seed = the point's seed),
-measures the plateaus of eps_g (:func:`plateau.plateaus.trajectory_plateaus`)
+measures and explains the plateaus of eps_g (:func:`plateau.outcomes.explain`: the
+outcome and the class of the final fixed point; no escape prediction)
 and gives one row of :data:`plateau.scan.definition.COLUMNS`.
 """
 import time
@@ -31,7 +32,7 @@ def run_point(point, settings, threads=1):
     dict with every name in COLUMNS (None where a quantity does not exist)
     """
     from ..builders import build_setup
-    from ..plateaus import trajectory_plateaus
+    from ..outcomes import explain
     row = dict(point, **{name: None for name in RESULTS})
     start = time.perf_counter()
     try:
@@ -51,7 +52,7 @@ def run_point(point, settings, threads=1):
         if len(trajectory.alpha):
             row.update(final_alpha=float(trajectory.alpha[-1]), final_eps_g=float(trajectory.eps_g[-1]))
         if trajectory.status == "finished":
-            report = trajectory_plateaus(trajectory, PlateauCriteria(**settings["criteria"]))
+            report = explain(trajectory, PlateauCriteria(**settings["criteria"]), predict=False)
             row.update(_plateau_columns(report), fisher_min=_fisher_min(trajectory, report))
     except Exception as exc:   # a failing point becomes a row, not the end of the scan
         row.update(status="error", message=f"{type(exc).__name__}: {exc}")
@@ -60,7 +61,8 @@ def run_point(point, settings, threads=1):
 
 
 def _plateau_columns(report):
-    out = {"plateau_outcome": report.outcome, "n_plateaus": len(report.plateaus)}
+    out = {"plateau_outcome": report.outcome, "n_plateaus": len(report.plateaus),
+           "final_classification": report.final_classification}
     main = report.main_plateau
     if main is not None:
         out.update(plateau_level=main.level, plateau_onset=main.onset, plateau_end=main.end,

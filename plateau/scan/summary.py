@@ -15,8 +15,8 @@ class ScanSeries:
     x (n,); for y: mean, low, high (min and max over the seeds that have a value; NaN where
     none has), count (seeds with a value); no_plateau, on_plateau (seeds whose run finished with
     no plateau / still on the plateau, and have no value), stopped (seeds whose run did not
-    finish), finished (seeds whose run finished) and with_plateau (finished seeds with a plateau);
-    all lists of length n.
+    finish), finished (seeds whose run finished), with_plateau (finished seeds with a plateau) and
+    trapped (finished seeds whose outcome is 'trapped'); all lists of length n.
     """
     label: str
     params: dict
@@ -30,6 +30,7 @@ class ScanSeries:
     stopped: list
     finished: list
     with_plateau: list
+    trapped: list
 
 
 def scan_series(definition, rows, x="L", y="escape_alpha"):
@@ -64,7 +65,7 @@ def scan_series(definition, rows, x="L", y="escape_alpha"):
     for combo in itertools.product(*(definition.grid[name] for name in group_names)):
         members = groups.get(combo, [])
         columns = {k: [] for k in ("mean", "low", "high", "count", "no_plateau", "on_plateau", "stopped",
-                                    "finished", "with_plateau")}
+                                    "finished", "with_plateau", "trapped")}
         for xv in xs:
             here = [row for row in members if row[x] == xv]
             values = [row[y] for row in here if row[y] is not None]
@@ -75,11 +76,13 @@ def scan_series(definition, rows, x="L", y="escape_alpha"):
             columns["high"].append(max(values) if values else math.nan)
             columns["count"].append(len(values))
             columns["no_plateau"].append(sum(r["plateau_outcome"] == "no_plateau" for r in missing))
-            columns["on_plateau"].append(sum(r["plateau_outcome"] == "on_plateau_at_end" for r in missing))
+            columns["on_plateau"].append(sum(r["plateau_outcome"] in ("on_plateau_at_end", "trapped")
+                                             for r in missing))
             columns["stopped"].append(len(here) - len(finished))
             columns["finished"].append(len(finished))
-            columns["with_plateau"].append(sum(r["plateau_outcome"] in ("escaped", "on_plateau_at_end")
+            columns["with_plateau"].append(sum(r["plateau_outcome"] in ("escaped", "on_plateau_at_end", "trapped")
                                                for r in finished))
+            columns["trapped"].append(sum(r["plateau_outcome"] == "trapped" for r in finished))
         label = ", ".join(f"{name}={show_value(value)}" for name, value in zip(group_names, combo)) or y
         series.append(ScanSeries(label=label, params=dict(zip(group_names, combo)), x=xs, **columns))
     return series
