@@ -39,8 +39,10 @@ from .errors import InputError
 ZERO_TOL = 1e-8
 #: Re lambda above this is an unstable direction.
 UNSTABLE_TOL = 1e-6
-#: A polished fixed point has max |dy/dalpha| below this.
-RESIDUAL_TOL = 1e-11
+#: A polished fixed point has max |dy/dalpha| below this (as plateau.stability's).  Polishing
+#: usually reaches 1e-15; near the SO(L - rank V) rotation families of many unused outputs it can
+#: stall at 1e-10 because the central-difference Jacobian is only that accurate.
+RESIDUAL_TOL = 1e-9
 _RANK_TOL = 1e-9      # relative singular-value cutoff of the Gauss-Newton pseudo-inverse
 _FAMILY_STEP = 1e-3   # displacement along a zero mode in the family test
 #: States farther than this (Euclidean, packed coordinates) from the fixed point found are not "near" it.
@@ -82,7 +84,7 @@ def active_coordinates(setup):
     return np.arange(n_q + (K * L if setup.eta_w > 0 else 0))
 
 
-def polish(f, y, active, max_iter=200):
+def polish(f, y, active, max_iter=1000):
     """Levenberg-Marquardt on f(y) = 0 over the coordinates ``active``; returns (y, max |f(y)|).
 
     Steps are V diag(s / (s^2 + mu)) U^T r from the SVD of the Jacobian: directions with s = 0
@@ -165,7 +167,9 @@ def classify(point, f, setup):
     zero = np.abs(real) <= ZERO_TOL
     point.zero_modes = int(zero.sum())
     grey = (real > ZERO_TOL) & (real <= UNSTABLE_TOL)
-    unexplained = [k for k in np.nonzero(zero)[0] if not _family_mode(f, point.y, active, vectors[:, k])]
+    # A saddle is a saddle whatever its zero modes are: they are tested only when they decide.
+    unexplained = [] if point.n_unstable else [
+        k for k in np.nonzero(zero)[0] if not _family_mode(f, point.y, active, vectors[:, k])]
     if point.n_unstable:
         point.classification = "saddle"
         point.message = (f"saddle: {point.n_unstable} unstable direction(s), largest rate "
