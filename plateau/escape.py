@@ -36,32 +36,36 @@ def predict_from_plateau(trajectory, states, point, plateau, slowest):
     """
     from .stability import escape_amplitude
     values, vectors, active = point.eigenvalues, point.vectors, point.active
-    k = int(np.argmax(values.real))
-    lam = float(values[k].real)
-    if abs(values[k].imag) > 1e-12:
+    lam = float(values.real.max())
+    # The unstable eigenspace: every eigenvalue at lambda_max (K >= 3 student units make it
+    # degenerate: the permutations of the units act on it irreducibly).
+    unstable = np.abs(values - lam) <= 1e-6 * max(1.0, abs(lam))
+    if np.any(np.abs(values[unstable].imag) > 1e-12):
         return {"predicted_escape_from_plateau": None}
-    left = np.linalg.inv(vectors)[k]
-    component = float((left @ (states[slowest] - point.y)[active]).real)
-    a_s = abs(component)
+    left = np.linalg.inv(vectors)[unstable]
+    right = vectors[:, unstable]
+
+    def component(j):
+        return (right @ (left @ (states[j] - point.y)[active])).real
+
+    c_s = component(slowest)
+    a_s = float(np.linalg.norm(c_s))
     if a_s == 0.0:
         return {"predicted_escape_from_plateau": None}
-    direction = np.sign(component) * vectors[:, k].real
-    a_star = escape_amplitude(trajectory.setup, point.y, direction, active, lam, plateau.escape_level)
+    # a* along the direction the trajectory takes within the unstable eigenspace.
+    a_star = escape_amplitude(trajectory.setup, point.y, c_s / a_s, active, lam, plateau.escape_level)
     if a_star is None:
         return {"predicted_escape_from_plateau": None}
     # Measure as late as the linear regime allows: the last recorded point after the slowest one
     # whose amplitude is still below LINEAR_FRACTION x a* (the less is extrapolated, the less the
     # slow drift of the stable components along the way matters).
     j = slowest
-    while j + 1 < len(states):
-        a_next = abs(float((left @ (states[j + 1] - point.y)[active]).real))
-        if a_next > LINEAR_FRACTION * a_star:
-            break
+    while j + 1 < len(states) and np.linalg.norm(component(j + 1)) <= LINEAR_FRACTION * a_star:
         j += 1
-    a_j = abs(float((left @ (states[j] - point.y)[active]).real))
+    a_j = float(np.linalg.norm(component(j)))
     return {"predicted_escape_from_plateau": float(trajectory.alpha[j] + np.log(a_star / a_j) / lam),
             "prediction_alpha": float(trajectory.alpha[j]), "unstable_amplitude": a_j,
-            "linear_ratio": float(a_s / a_star)}
+            "linear_ratio": float(a_s / a_star), "unstable_dimension": int(unstable.sum())}
 
 
 #: Initial asymmetries above this are outside the first-order prediction's regime (soft committee
