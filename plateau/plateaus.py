@@ -22,8 +22,10 @@ Definition (parameters in :class:`PlateauCriteria`, exposed as CLI options):
 2b. A *drifting* plateau is a stall that is slow but not flat: a maximal run of
    points with |s| <= ``drift`` (below the same ceiling and above min_level)
    that spans at least ``min_span``, contains no flat plateau, is escaped (see 4),
-   and is followed by a fall at least ``contrast`` times steeper than its own
-   median |s| (the largest |s| between its end and the next slow point).  The
+   and is entered and left by falls at least ``contrast`` times steeper than its
+   own median |s| (the largest |s| between the previous slow point and its start,
+   and between its end and the next slow point): a stall, not the gradual
+   acceleration of the initial decay.  The
    curve's own later decay is the yardstick: a stall that drifts by 20 % per
    decade before dropping by orders of magnitude is a plateau; a smooth power law
    eps ~ alpha^-p, or one that bends from p = 0.3 to p = 1, never steepens by
@@ -225,9 +227,13 @@ def _drifting(alpha, eps, smooth, slope, found, criteria):
             continue
         if any(start <= f_stop and f_start <= stop for f_start, f_stop, _ in found):
             continue
+        # A stall: the curve falls into it and out of it, both times contrast x faster than it drifts
+        # (an accelerating initial decay has no steeper fall before it).
+        previous = runs[k - 1][1] + 1 if k > 0 else 0
         following = runs[k + 1][0] if k + 1 < len(runs) else len(alpha)
-        steepest = np.max(np.abs(slope[stop + 1:following]))
-        if steepest < criteria.contrast * np.median(np.abs(slope[start:stop + 1])):
+        drift = criteria.contrast * np.median(np.abs(slope[start:stop + 1]))
+        before, after = np.abs(slope[previous:start]), np.abs(slope[stop + 1:following])
+        if not len(before) or before.max() < drift or after.max() < drift:
             continue
         flattest = start + int(np.argmin(np.abs(slope[start:stop + 1])))
         level = float(smooth[flattest])
