@@ -183,10 +183,25 @@ _SCAN_LABELS = {"escape_alpha": r"escape time $\alpha_{esc}$", "plateau_level": 
                 "final_eps_g": r"final $\epsilon_g$", "wall_time": "wall time (s)"}
 
 
+def _angles(values):
+    """The degrees of teachers that are all 'angle:DEG', else None (they are then plotted as numbers)."""
+    if values and all(isinstance(v, str) and v.startswith("angle:") for v in values):
+        return [float(v.split(":", 1)[1]) for v in values]
+    return None
+
+
+def _x_label(series, x):
+    return "teacher output angle (degrees)" if x == "teacher" and _angles(series[0].x) else x
+
+
 def _scan_positions(series, x):
-    """x positions (numbers, or category indices) per series, dodged so that markers do not overlap."""
+    """x positions (numbers, or category indices) per series, dodged so that markers do not overlap;
+    teachers 'angle:DEG' sit at DEG."""
     values = series[0].x
-    numeric = all(isinstance(v, (int, float)) for v in values)
+    angles = _angles(values)
+    numeric = angles is not None or all(isinstance(v, (int, float)) for v in values)
+    if angles is not None:
+        values = angles
     base = np.array(values, dtype=float) if numeric else np.arange(len(values), dtype=float)
     spacing = np.min(np.diff(base)) if len(base) > 1 else 1.0
     n = len(series)
@@ -232,7 +247,7 @@ def plot_scan_series(series, x, y, ax=None, markers=True):
     if not numeric:
         ax.set_xticks(np.arange(len(series[0].x)))
         ax.set_xticklabels([str(v) for v in series[0].x])
-    ax.set_xlabel(x)
+    ax.set_xlabel(_x_label(series, x))
     ax.set_ylabel(_SCAN_LABELS.get(y, y))
     ax.margins(y=0.12)
     handles = [plt.Line2D([], [], linestyle="none", marker=m, color="gray", markersize=7, label=name)
@@ -260,7 +275,7 @@ def plot_plateau_fraction(series, x, ax=None):
         ax.set_xticks(np.arange(len(series[0].x)))
         ax.set_xticklabels([str(v) for v in series[0].x])
     ax.set_ylim(-0.05, 1.05)
-    ax.set_xlabel(x)
+    ax.set_xlabel(_x_label(series, x))
     ax.set_ylabel("fraction of seeds with a plateau\n(dashed: trapped)")
     return ax
 
