@@ -16,20 +16,25 @@ variance):
   simplex angle c = -1/(M-1), else M; an angle the L outputs cannot realise is an InputError.
   :func:`parse_teacher` reads the spelling, once, for the API, the CLI and scans.
 
-Student start: ``random`` draws J_i with i.i.d. N(0, s^2) components in N
-dimensions, ``orthogonal`` takes J_i = s sqrt(N) times orthonormal random
-directions; Q and R are then the overlaps of these finite-N vectors with
-teacher vectors B of overlap T, so R carries the O(s / sqrt N) asymmetry of a
-real network.  The second layer W is the teacher's (w_i = v_(i mod M)) when it
+Student start, drawn by :mod:`plateau.draws` (the same functions draw SGD's
+networks): ``random`` draws J_i with i.i.d. N(0, s^2) components in N
+dimensions, ``orthogonal`` takes J_i = s sqrt(N) times Haar-distributed
+orthonormal directions; Q and R are then the overlaps of these finite-N vectors
+with teacher vectors B of overlap T, so R carries the O(s / sqrt N) asymmetry of
+a real network.  The second layer W is the teacher's (w_i = v_(i mod M)) when it
 is frozen (eta_w = 0), which for L = 1 is the soft committee machine; when it
 is trained, W is drawn like J (random: N(0, s^2 / L) entries; orthogonal: s
 times a semi-orthogonal K x L matrix, rescaled so that mean |w_i|^2 = s^2).
+
+The draws are made in a fixed order from ``numpy.random.default_rng(seed)``:
+teacher V (random teacher only), then J, then W (trained second layer only).
 """
 import numpy as np
 
 from .choices import INITS, SETUP_DEFAULTS, TEACHERS
+from .draws import draw_second_layer, draw_student, gram_factor
 from .errors import InputError, choose
-from .model import SCALARS, Setup
+from .model import ALGORITHM_FIELDS, SCALARS, Setup
 
 
 def parse_teacher(text):
@@ -93,47 +98,28 @@ def teacher_vectors(M, L, mode, rng):
     return V
 
 
-def overlap_factor(T):
-    """A (M, M) matrix S with S S^T = T (symmetric square root; works for singular T)."""
-    values, vectors = np.linalg.eigh(T)
-    return vectors * np.sqrt(np.clip(values, 0.0, None))
-
-
 def student_start(K, T, init, scale, N, rng):
-    """Q (K, K) and R (K, M) of a freshly initialised student in N dimensions.
+    """Q (K, K) and R (K, M) of a freshly drawn student in N dimensions.
 
-    The teacher vectors are B = sqrt(N) [S, 0] with S S^T = T; by rotation
-    invariance of the student's distribution this loses no generality.
+    J (K, N) comes from :func:`plateau.draws.draw_student`; the teacher vectors are
+    B = sqrt(N) [S, 0] (M, N) with S S^T = T, which loses no generality because J's
+    distribution is rotation invariant.  Q = J J^T / N, R = J B^T / N = J[:, :M] S^T / sqrt(N).
     """
     M = T.shape[0]
     if N < max(K, M):
         raise InputError(f"N = {N} must be at least max(K, M) = {max(K, M)}")
-    if scale <= 0 or not np.isfinite(scale):
-        raise InputError(f"init-scale must be a positive number, got {scale}")
-    if init == "random":
-        J = scale * rng.standard_normal((K, N))
-    elif init == "orthogonal":
-        directions, _ = np.linalg.qr(rng.standard_normal((N, K)))
-        J = scale * np.sqrt(N) * directions.T
-    else:
-        choose("init", init, INITS)
+    J = draw_student(K, N, init, scale, rng)
     Q = J @ J.T / N
-    R = J[:, :M] @ overlap_factor(T).T / np.sqrt(N)
+    R = J[:, :M] @ gram_factor(T).T / np.sqrt(N)
     return 0.5 * (Q + Q.T), R
 
 
 def student_second_layer(K, V, init, scale, trained, rng):
-    """W, shape (K, L): the teacher's rows when frozen, else a random or orthogonal draw."""
+    """W, shape (K, L): the teacher's rows when frozen, else :func:`plateau.draws.draw_second_layer`."""
     M, L = V.shape
     if not trained:
         return V[np.arange(K) % M].copy()
-    if init == "random":
-        return scale / np.sqrt(L) * rng.standard_normal((K, L))
-    if K <= L:
-        basis, _ = np.linalg.qr(rng.standard_normal((L, K)))
-        return scale * basis.T
-    basis, _ = np.linalg.qr(rng.standard_normal((K, L)))
-    return scale * np.sqrt(K / L) * basis
+    return draw_second_layer(K, L, init, scale, rng)
 
 
 def build_setup(K=SETUP_DEFAULTS["K"], M=SETUP_DEFAULTS["M"], L=SETUP_DEFAULTS["L"],
@@ -172,21 +158,23 @@ def resolve_setup(setup_file=None, overrides=None):
     ----------
     setup_file : path or None    a setup file (MODEL.md)
     overrides : dict             option values, None meaning "not given": with a file only the
-                                 scalars (activation, eta, eta_w, sigma) may be given; without
+                                 scalars (activation, eta, eta_w, sigma, algorithm, damping) may be given; without
                                  one, any :func:`build_setup` argument, ``init_N`` standing for N,
                                  the rest taken from :data:`plateau.choices.SETUP_DEFAULTS`.
     Raises InputError for a bad file, a bad value, or a structural option beside a file.
     """
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    rule = {name: given.pop(name) for name in ALGORITHM_FIELDS if name in given}
     if setup_file is not None:
         structural = sorted(set(given) - set(SCALARS))
         if structural:
             names = ", ".join("--" + name.replace("_", "-") for name in structural)
             raise InputError(f"{names} cannot be combined with --setup: the file fixes the networks")
-        return Setup.from_file(setup_file).with_scalars(**given)
+        return Setup.from_file(setup_file).with_scalars(**given, **rule)
     unknown = sorted(set(given) - set(SETUP_DEFAULTS))
     if unknown:
         raise InputError(f"unknown setup options {', '.join(unknown)}")
     values = {**SETUP_DEFAULTS, **given}
     values["N"] = values.pop("init_N")
-    return build_setup(**values)
+    setup = build_setup(**values)
+    return setup.with_scalars(**rule) if rule else setup

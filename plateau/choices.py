@@ -16,6 +16,9 @@ STARTS = ("auto", "exact", "draw")
 ENGINES = ("ode", "sgd")
 SCIPY_METHODS = ("RK45", "DOP853", "RK23", "Radau", "BDF", "LSODA")
 METHODS = ("dopri5",) + SCIPY_METHODS
+#: Learning rules: plain gradient descent, natural gradient (MODEL.md; needs a damping eps >= 0).
+ALGORITHMS = ("gd", "ngd")
+ALGORITHM = "gd"
 
 # --- defaults of a setup built from options -------------------------------------------
 SETUP_DEFAULTS = dict(K=2, M=2, L=1, activation="erf", eta=0.1, eta_w=0.0, sigma=0.0,
@@ -30,6 +33,7 @@ METHOD = "dopri5"
 RTOL = 1e-8
 ATOL = 1e-12
 POINTS = 400                    # size of the recorded log grid of alpha
+TARGET_EPS_G = 1e-3             # scans record the first alpha at which eps_g reaches this
 DIVERGENCE_THRESHOLD = 1e6      # an order parameter beyond this in magnitude: the run diverged
 
 # --- the SGD simulation ---------------------------------------------------------------------

@@ -9,13 +9,16 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .choices import ACTIVATIONS, INIT_ORIGINS, INITS
+from .choices import ACTIVATIONS, ALGORITHMS, INIT_ORIGINS, INITS
 from .errors import InputError, choose
 
 SCALARS = ("activation", "eta", "eta_w", "sigma")
 MATRICES = ("T", "V", "Q", "R", "W")
 #: How the student's start came about (written to and read from the setup file).
 INIT_FIELDS = ("init", "init_scale", "init_N", "seed")
+#: The learning rule (MODEL.md): 'gd' (plain) or 'ngd' (natural gradient with damping eps >= 0).
+#: Optional in the setup file (absent: 'gd'); overridable like SCALARS.
+ALGORITHM_FIELDS = ("algorithm", "damping")
 
 # Relative tolerance for symmetry and positive semidefiniteness of the overlaps:
 # matrices built from real vectors carry rounding of a few ulps times their size.
@@ -43,6 +46,8 @@ class Setup:
     init_scale : float > 0     scale s of the drawn start (None when given)
     init_N : int >= 1          dimension in which the start was drawn (None when given)
     seed : int >= 0 or None    seed of the draws; also the default base seed of SGD runs
+    algorithm : {'gd', 'ngd'}  plain gradient or natural gradient (MODEL.md)
+    damping : float >= 0       the NGD damping eps (required for 'ngd', None for 'gd')
 
     All fields count in equality and are written to the setup file, so a setup read
     back from its file is the same run: the ODE starts from the same Q, R, W and SGD
@@ -61,11 +66,13 @@ class Setup:
     init_scale: float = None
     init_N: int = None
     seed: int = None
+    algorithm: str = "gd"
+    damping: float = None
 
     def __eq__(self, other):
         if not isinstance(other, Setup):
             return NotImplemented
-        same_scalars = all(getattr(self, n) == getattr(other, n) for n in SCALARS + INIT_FIELDS)
+        same_scalars = all(getattr(self, n) == getattr(other, n) for n in SCALARS + INIT_FIELDS + ALGORITHM_FIELDS)
         return same_scalars and all(np.array_equal(getattr(self, n), getattr(other, n)) for n in MATRICES)
 
     __hash__ = None
@@ -103,6 +110,21 @@ class Setup:
         for name in MATRICES:
             getattr(self, name).setflags(write=False)
         self._check_init()
+        self._check_algorithm()
+
+    def _check_algorithm(self):
+        choose("algorithm", self.algorithm, ALGORITHMS)
+        eps = self.damping
+        if self.algorithm == "gd":
+            if eps is not None:
+                raise InputError("damping applies to the natural gradient only: give algorithm ngd, or no damping")
+            return
+        if eps is None:
+            raise InputError("algorithm ngd needs a damping eps >= 0 (--damping)")
+        if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating, np.integer)) \
+                or not np.isfinite(eps) or eps < 0:
+            raise InputError(f"damping must be a finite number >= 0, got {eps!r}")
+        object.__setattr__(self, "damping", float(eps))
 
     def _check_init(self):
         choose("init", self.init, INIT_ORIGINS)
@@ -155,9 +177,12 @@ class Setup:
 
     # --- conversions ----------------------------------------------------------
     def with_scalars(self, **overrides):
-        """A copy with some of activation, eta, eta_w, sigma replaced (None keeps the value)."""
+        """A copy with some of activation, eta, eta_w, sigma, algorithm, damping replaced (None keeps
+        the value); switching to algorithm 'gd' drops the damping."""
         changes = {k: v for k, v in overrides.items() if v is not None}
-        unknown = set(changes) - set(SCALARS)
+        if changes.get("algorithm") == "gd" and "damping" not in changes:
+            changes["damping"] = None
+        unknown = set(changes) - set(SCALARS + ALGORITHM_FIELDS)
         if unknown:
             raise InputError(f"cannot override {', '.join(sorted(unknown))}")
         return replace(self, **changes)
@@ -176,13 +201,16 @@ class Setup:
     def summary(self):
         """The model's part of a --json summary: sizes, scalars and how the start came about."""
         return {"K": self.K, "M": self.M, "L": self.L, **{name: getattr(self, name) for name in SCALARS},
-                **{name: getattr(self, name) for name in INIT_FIELDS}}
+                **{name: getattr(self, name) for name in INIT_FIELDS + ALGORITHM_FIELDS}}
 
     def to_dict(self):
         """The setup file's JSON object (MODEL.md): scalars, nested-list matrices, the start's origin."""
         out = {name: getattr(self, name) for name in SCALARS}
         out.update({name: getattr(self, name).tolist() for name in MATRICES})
         out.update({name: getattr(self, name) for name in INIT_FIELDS if getattr(self, name) is not None})
+        out["algorithm"] = self.algorithm
+        if self.damping is not None:
+            out["damping"] = self.damping
         return out
 
     @classmethod
@@ -194,10 +222,10 @@ class Setup:
         missing = [key for key in SCALARS + MATRICES if key not in data]
         if missing:
             raise InputError(f"setup is missing {', '.join(missing)}")
-        extra = set(data) - set(SCALARS + MATRICES + INIT_FIELDS + ("description",))
+        extra = set(data) - set(SCALARS + MATRICES + INIT_FIELDS + ALGORITHM_FIELDS + ("description",))
         if extra:
             raise InputError(f"setup has unknown keys {', '.join(sorted(extra))}")
-        fields = {key: data[key] for key in SCALARS + MATRICES + INIT_FIELDS if key in data}
+        fields = {key: data[key] for key in SCALARS + MATRICES + INIT_FIELDS + ALGORITHM_FIELDS if key in data}
         legacy = data.get("description")
         if legacy is not None:
             if not isinstance(legacy, dict):

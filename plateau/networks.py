@@ -11,13 +11,15 @@ teacher (the second layers are always the setup's: W = setup.W, V = setup.V):
         [J; B] = sqrt(N) S O,     O (K+M, N) with orthonormal rows,
 
     so that [J; B] [J; B]^T / N = S O O^T S^T = G.  O comes from the QR
-    factorisation of a Gaussian (N, K+M) matrix drawn from the given generator.
+    factorisation of a Gaussian (N, K+M) matrix drawn from the given generator
+    (:func:`plateau.draws.orthonormal_rows`).
 ``'draw'``
     B has overlaps exactly T (B = sqrt(N) S_T O_B), and the student is drawn
     the way a user initialises a network, independently of B, as the setup's
-    ``init`` says (set by :func:`plateau.builders.build_setup`):
+    ``init`` says (set by :func:`plateau.builders.build_setup`), by
+    :func:`plateau.draws.draw_student`, the function that drew the ODE's start:
     ``init='random'`` gives J_ik ~ N(0, s^2) i.i.d. and ``init='orthogonal'``
-    gives J = s sqrt(N) times K orthonormal random rows, with s =
+    gives J = s sqrt(N) times K Haar-distributed orthonormal rows, with s =
     ``setup.init_scale``.  Q and R then differ from one draw to the
     next by O(s / sqrt N), the fluctuations that end a plateau in a real
     network; their averages over draws are the setup's in distribution only.
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .choices import STARTS
+from .draws import draw_student, gram_factor, orthonormal_rows
 from .errors import InputError, choose
 
 
@@ -50,23 +53,6 @@ class Networks:
         """(Q, R, T) = (J J^T / N, J B^T / N, B B^T / N)."""
         N = self.N
         return self.J @ self.J.T / N, self.J @ self.B.T / N, self.B @ self.B.T / N
-
-
-def gram_factor(G):
-    """S (n, n) with S S^T = G for a symmetric positive semidefinite G (n, n).
-
-    Eigenvalues that rounding made slightly negative are set to zero.
-    """
-    values, vectors = np.linalg.eigh(G)
-    return vectors * np.sqrt(np.clip(values, 0.0, None))
-
-
-def orthonormal_rows(n, N, rng):
-    """(n, N) matrix with orthonormal rows, uniformly random (Haar), for n <= N."""
-    Z = rng.standard_normal((N, n))
-    Q, Rt = np.linalg.qr(Z)
-    # Fixing the signs of R's diagonal makes the distribution exactly Haar.
-    return (Q * np.where(np.diag(Rt) < 0, -1.0, 1.0)).T
 
 
 def resolve_start(setup, start):
@@ -116,14 +102,3 @@ def make_networks(setup, N, rng, start="auto"):
     return Networks(J=np.ascontiguousarray(J), B=np.ascontiguousarray(B),
                     W=np.array(setup.W, dtype=float), V=np.array(setup.V, dtype=float))
 
-
-def draw_student(K, N, init, scale, rng):
-    """J (K, N): i.i.d. N(0, scale^2) entries ('random') or scale sqrt(N) orthonormal rows ('orthogonal')."""
-    scale = float(scale)
-    if not (np.isfinite(scale) and scale > 0):
-        raise InputError(f"init_scale must be a positive number, got {scale}")
-    if init == "random":
-        return scale * rng.standard_normal((K, N))
-    if init == "orthogonal":
-        return scale * np.sqrt(N) * orthonormal_rows(K, N, rng)
-    choose("init", init, ("random", "orthogonal"))

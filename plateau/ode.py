@@ -4,6 +4,10 @@ Methods are chosen by name from :data:`METHODS`: ``'dopri5'`` (the default) is
 the Numba-compiled Dormand-Prince 5(4) loop of :mod:`plateau.kernels.dopri`;
 every other name is passed to :func:`scipy.integrate.solve_ivp`, which stays
 the reference (a test checks the fast path against it).
+
+The setup's ``algorithm`` picks the flow: plain gradient descent
+(:mod:`plateau.kernels.rhs`) or the natural gradient with its damping
+(:mod:`plateau.kernels.ngd`), for every method.
 """
 import numpy as np
 
@@ -12,11 +16,15 @@ from .choices import RTOL as DEFAULT_RTOL
 from .errors import InputError, choose
 from .kernels import dopri, tableau
 from .kernels.integrals import ACTIVATION_CODES
-from .kernels.rhs import generalisation_error_path, rhs
+from .kernels.ngd import rhs_any
+from .kernels.rhs import generalisation_error_path
 from .kernels.state import pack, unpack
+from .interrupts import check as check_interrupt, deferred_interrupts
+from .progress import progress_bar
 from .trajectory import Trajectory
 
 _MAX_STEPS = 50_000_000
+CHUNK_SECONDS = 0.1   # wall time of one compiled chunk: Ctrl-C waits at most about this long
 
 
 def output_grid(alpha_max, alphas=None, points=DEFAULT_POINTS):
@@ -46,14 +54,20 @@ def initial_state(setup):
 
 def rhs_function(setup):
     """f(y) -> dy/dalpha for this setup, on packed states (n,)."""
-    args = kernel_arguments(setup)  # once, not on every call: f is the solvers' hot path
-    return lambda y: rhs(np.ascontiguousarray(y, dtype=float), *args)
+    args = kernel_arguments(setup) + algorithm_arguments(setup)  # once: f is the solvers' hot path
+    return lambda y: rhs_any(np.ascontiguousarray(y, dtype=float), *args)
 
 
 def kernel_arguments(setup):
     """(T, V, K, M, act, eta, eta_w, sigma) as the compiled kernels take them."""
     return (np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.V), setup.K, setup.M,
             ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma)
+
+
+def algorithm_arguments(setup):
+    """(algo, damping) as the compiled kernels take them (plateau.kernels.ngd.rhs_any)."""
+    from .natural import algorithm_code
+    return algorithm_code(setup)
 
 
 def trajectory_from_states(setup, alpha, Y, status, message, **fields):
@@ -73,7 +87,7 @@ def trajectory_from_states(setup, alpha, Y, status, message, **fields):
 
 
 def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHOD,
-              rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, divergence_threshold=DIVERGENCE_THRESHOLD):
+              rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, divergence_threshold=DIVERGENCE_THRESHOLD, progress=False):
     """Integrate the ODEs of ``setup`` from alpha = 0 to ``alpha_max``.
 
     Parameters
@@ -86,6 +100,7 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
     rtol, atol : float                    error tolerances (RMS norm, as in SciPy)
     divergence_threshold : float          a run whose order parameter exceeds this
                                           in magnitude stops with status 'diverged'
+    progress : bool                       a progress bar on stderr (dopri5; after 2 s)
 
     Returns
     -------
@@ -99,16 +114,89 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
     grid = output_grid(alpha_max, alphas, points)
     y0 = initial_state(setup)
     if method == "dopri5":
-        Y, n_done, t_reached, code, n_rhs = dopri.integrate(
-            y0, grid, *kernel_arguments(setup), float(rtol), float(atol), tableau.A, tableau.B, tableau.C, tableau.E, tableau.P,
-            float(divergence_threshold), _MAX_STEPS)
+        Y, t_reached, code, n_rhs, settled_at = _integrate_in_chunks(setup, y0, grid, float(rtol), float(atol),
+                                                                     float(divergence_threshold), progress)
         status, message = _describe(code, t_reached, alpha_max, divergence_threshold, setup)
-        Y = Y[:n_done]
-        n_rhs = int(n_rhs)
+        if settled_at is not None:
+            message += (f"; settled on a stable fixed point at alpha = {settled_at:.4g} (later recorded "
+                        "times hold its state)")
     else:
         Y, status, message, n_rhs = _solve_with_scipy(setup, y0, grid, method, rtol, atol,
                                                       divergence_threshold)
     return trajectory_from_states(setup, grid[:len(Y)], Y, status, message, method=method, n_rhs=n_rhs)
+
+
+def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
+    """The compiled Dormand-Prince loop, run in chunks of about CHUNK_SECONDS each.
+
+    Between chunks Python runs, so Ctrl-C stops a long integration within a
+    second (:mod:`plateau.interrupts`), and a progress bar can move.  The chunks
+    resume exactly where the last one stopped (state, time and proposed step), so
+    the result is that of one uninterrupted loop.  Returns (Y (n_done, n),
+    t_reached, status code, n_rhs, alpha at which the run settled on a stable
+    fixed point or None).
+    """
+    import time
+    args = kernel_arguments(setup) + tuple(algorithm_arguments(setup))
+    Y = np.empty((len(grid), len(y0)))
+    done, t, y, h, n_rhs, steps, budget = 0, 0.0, y0, -1.0, 0, 0, 100
+    settled = SettledCheck(setup, rtol)
+    bar = progress_bar(len(grid), progress, unit="point", desc="ODE")
+    with deferred_interrupts():
+        try:
+            while True:
+                begin = time.perf_counter()
+                Yc, n_done, t, code, n_c, y, h, n_steps = dopri.integrate(
+                    y, t, h, grid[done:], *args, rtol, atol, tableau.A, tableau.B, tableau.C, tableau.E,
+                    tableau.P, threshold, min(budget, _MAX_STEPS - steps))
+                check_interrupt()
+                Y[done:done + n_done] = Yc[:n_done]
+                done, n_rhs, steps = done + n_done, n_rhs + int(n_c), steps + int(n_steps)
+                bar.update(n_done)
+                if code != dopri.TOO_MANY_STEPS or done == len(grid) or steps >= _MAX_STEPS:
+                    return Y[:done], t, code, n_rhs, None
+                if settled(y):   # a stable fixed point: the remaining times hold its state
+                    Y[done:] = y
+                    return Y, grid[-1], dopri.FINISHED, n_rhs, t
+                # Aim the next chunk at CHUNK_SECONDS (at most 10x more steps than this one).
+                elapsed = max(time.perf_counter() - begin, 1e-6)
+                budget = int(min(10 * budget, max(10, budget * CHUNK_SECONDS / elapsed)))
+        finally:
+            bar.close()
+
+
+class SettledCheck:
+    """Has the run settled on a stable fixed point, to within the tolerance?
+
+    Once |dy/dalpha| <= SETTLED_SPEED, the Jacobian there is computed (central
+    differences, :func:`plateau.stability.jacobian`, over the moving coordinates).
+    If every eigenvalue has real part below -UNSTABLE_TOL, the state is within
+    |dy/dalpha| / min |Re lambda| of the fixed point and stays there; when that
+    distance is below rtol the run has settled.  A fixed point with a zero mode (a
+    line of fixed points, a trap) or an unstable one is checked once and never
+    counts as settled: such runs are integrated to the end.
+    """
+    SETTLED_SPEED = 1e-10
+    UNSTABLE_TOL = 1e-7
+
+    def __init__(self, setup, rtol):
+        self.f, self.setup, self.rtol, self.given_up = rhs_function(setup), setup, rtol, False
+
+    def __call__(self, y):
+        if self.given_up:
+            return False
+        speed = float(np.max(np.abs(self.f(y))))
+        if speed > self.SETTLED_SPEED:
+            return False
+        from .stability import active_coordinates, jacobian
+        setup = self.setup
+        values = np.linalg.eigvals(jacobian(self.f, y, active_coordinates(setup.K, setup.M, setup.L,
+                                                                          setup.eta_w > 0)))
+        slowest = -float(np.max(values.real))
+        if slowest <= self.UNSTABLE_TOL:
+            self.given_up = True
+            return False
+        return speed / slowest <= self.rtol * max(1.0, float(np.max(np.abs(y))))
 
 
 def _describe(code, t_reached, alpha_max, threshold, setup):
@@ -116,9 +204,26 @@ def _describe(code, t_reached, alpha_max, threshold, setup):
         return "finished", f"integrated to alpha = {alpha_max:g}"
     if code == dopri.DIVERGED:
         return "diverged", _diverged_message(t_reached, threshold, setup)
+    if code == dopri.NONFINITE_RHS and setup.algorithm == "ngd":
+        return "failed", _undefined_message(setup, t_reached)
+    if code == dopri.NONFINITE_RHS:
+        return "failed", (f"the right-hand side is not finite at alpha = {t_reached:.6g} (order parameters "
+                          "too large for the Gaussian averages)")
     if code == dopri.STEP_UNDERFLOW:
-        return "failed", f"step size underflow at alpha = {t_reached:.6g}"
+        return "failed", f"step size underflow at alpha = {t_reached:.6g}" + _metric_note(setup)
     return "failed", f"too many steps (> {_MAX_STEPS}) before alpha = {alpha_max:g}"
+
+
+def _undefined_message(setup, alpha):
+    from .natural import metric_problem
+    reason = metric_problem(setup, setup.Q, setup.W) or "the right-hand side is not finite"
+    return f"cannot start at alpha = {alpha:g}: {reason}"
+
+
+def _metric_note(setup):
+    if setup.algorithm == "ngd" and setup.damping == 0.0:
+        return " (with damping 0 the Fisher metric may have become singular; use a positive --damping)"
+    return ""
 
 
 def _diverged_message(alpha, threshold, setup):

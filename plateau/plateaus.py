@@ -279,6 +279,18 @@ def first_crossing(alpha, eps, start, threshold):
     return float(np.exp(x0 + (y - y0) * (x1 - x0) / (y1 - y0)))
 
 
+def alpha_to_reach(alpha, eps_g, target):
+    """First alpha at which eps_g <= ``target``, log-log interpolated (:func:`first_crossing`); None if
+    never.  alpha (n,) increasing, eps_g (n,); alpha = 0 (where a log grid starts) is 0.0 if eps_g is
+    already there, else left out of the interpolation, as are zeros of eps_g (clipped to 1e-300)."""
+    alpha, eps_g = np.asarray(alpha, dtype=float), np.asarray(eps_g, dtype=float)
+    if len(alpha) and alpha[0] == 0:
+        if eps_g[0] <= target:
+            return 0.0
+        alpha, eps_g = alpha[1:], eps_g[1:]
+    return first_crossing(alpha, np.maximum(eps_g, 1e-300), 0, target)
+
+
 def trajectory_plateaus(trajectory, criteria=PlateauCriteria()):
     """detect_plateaus on a Trajectory's eps_g (the seed mean for SGD)."""
     return detect_plateaus(trajectory.alpha, trajectory.eps_g, criteria)

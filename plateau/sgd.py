@@ -1,5 +1,8 @@
 """Direct online-SGD simulation in N dimensions: :func:`simulate` and :func:`simulate_seeds`.
 
+A setup with algorithm 'ngd' takes natural-gradient steps (:mod:`plateau.kernels.sgd_ngd`,
+chosen by :func:`plateau.natural.step_function`) from the same streams.
+
 Each seed is an independent network pair and sample stream: seed index s of a
 run with base seed ``seed`` takes ``numpy.random.SeedSequence([seed, s])`` and
 spawns three generators from it, for the initial directions
@@ -30,7 +33,10 @@ from .kernels import sgd as kernels
 from .kernels.integrals import ACTIVATION_CODES
 from .kernels.rhs import generalisation_error
 from .model import Setup
+from .natural import metric_problem, step_function
 from .networks import check_size, make_networks, resolve_start
+from .interrupts import check as check_interrupt, deferred_interrupts
+from .progress import progress_bar
 from .ode import DEFAULT_POINTS, DIVERGENCE_THRESHOLD, output_grid
 from .trajectory import Trajectory
 from .errors import InputError
@@ -82,7 +88,7 @@ def simulate_seeds(setup, N, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_
                                                      start, divergence_threshold)
     chunk = max(1, _NUMBERS_PER_CALL // N)
 
-    bar = _progress_bar(seeds * int(steps[-1]), progress)
+    bar = progress_bar(seeds * int(steps[-1]), progress, unit="step", unit_scale=True, desc="SGD")
     lock = threading.Lock()
     cancelled = threading.Event()
 
@@ -94,6 +100,12 @@ def simulate_seeds(setup, N, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_
         return _run_seed(setup, N, steps, int(seed), index, mode, float(divergence_threshold), chunk,
                          advance, cancelled)
 
+    with deferred_interrupts():
+        return _run_all(run, seeds, workers, cancelled, bar)
+
+
+def _run_all(run, seeds, workers, cancelled, bar):
+    """Run every seed, in threads when there are several workers; close the bar at the end."""
     try:
         if min(workers, seeds) == 1:
             return [run(index) for index in range(seeds)]
@@ -168,15 +180,17 @@ def default_alignment(start_mode):
 
 def seed_average(runs, alpha_max=None, align="none", reference=None):
     """The seed average of trajectories recorded at the same times (see :func:`simulate`);
-    the runs' units are aligned first as ``align`` says (:func:`plateau.align.align_runs`)."""
+    the runs' units are aligned first as ``align`` says (:func:`plateau.align.align_runs`);
+    'ode' needs the ODE ``reference`` up to the runs' last time, else the teacher is used
+    (the result's ``align`` says which)."""
     from .align import align_runs
     if not runs:
         raise InputError("no trajectories to average")
     n_t = min(len(run.alpha) for run in runs)
     S = len(runs)
     eps = np.array([run.eps_g[:n_t] for run in runs])
-    if align != "none" and reference is not None and len(reference.alpha) < n_t:
-        raise InputError("the ODE reference for align='ode' stops before the SGD runs (it did not finish)")
+    if align == "ode" and (reference is None or reference.alpha[-1] < runs[0].alpha[n_t - 1]):
+        align = "teacher"   # the ODE stopped early (it diverged too): the teacher is the reference left
     aligned = align_runs([_first(run, n_t) for run in runs], runs[0].setup, align, reference)
     mean = {name: np.mean([parts[name] for parts in aligned], axis=0) for name in "QRDE"}
     sem = eps.std(axis=0, ddof=1) / math.sqrt(S) if S > 1 else None
@@ -215,6 +229,7 @@ def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, can
     rng_x, rng_z = np.random.default_rng(x_seq), np.random.default_rng(z_seq)
     J, W, B, V = nets.J, nets.W, nets.B, nets.V
     act = ACTIVATION_CODES[setup.activation]
+    take_steps = step_function(setup)     # plain SGD, or NGD (plateau.natural) when the setup says so
     K, M = setup.K, setup.M
     n_rec = len(steps)
     Q, R = np.empty((n_rec, K, K)), np.empty((n_rec, K, M))
@@ -226,8 +241,8 @@ def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, can
             if cancelled.is_set():
                 raise RuntimeError("cancelled")
             want = int(min(chunk, steps[r] - done))
-            did = kernels.sgd_steps(J, W, B, V, want, act, setup.eta, setup.eta_w, setup.sigma,
-                                    rng_x, rng_z, FIELD_LIMIT)
+            did = take_steps(J, W, B, V, want, rng_x, rng_z, FIELD_LIMIT)
+            check_interrupt()
             done += did
             advance(did)
             params = kernels.order_parameters(J, B, W, V)
@@ -247,6 +262,9 @@ def _run_seed(setup, N, steps, seed, index, mode, threshold, chunk, advance, can
         message = (f"diverged at alpha = {stopped_at / N:.4g} (N = {N}, seed index {index}): the weights "
                    f"became non-finite or an order parameter exceeded {threshold:g} in magnitude "
                    f"(eta = {setup.eta:g}, eta_w = {setup.eta_w:g} may be too large)")
+        problem = metric_problem(setup, *kernels.order_parameters(J, B, W, V)[:1], W)
+        if problem is not None:
+            status, message = "failed", f"stopped at alpha = {stopped_at / N:.4g} (seed index {index}): {problem}"
     return Trajectory(alpha=steps[:recorded] / N, eps_g=eps, Q=Q[:recorded], R=R[:recorded],
                       D=D[:recorded], E=E[:recorded], status=status, message=message, engine="sgd",
                       setup=setup, N=N, runs=1, seed=seed, start=mode, info=info)
@@ -263,18 +281,3 @@ def _positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise InputError(f"{name} must be an integer >= 1, got {value!r}")
     return int(value)
-
-
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress_bar(total, enabled):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-    return tqdm(total=total, unit="step", unit_scale=True, delay=2.0, desc="SGD", leave=False)

@@ -31,6 +31,11 @@ analogue with equal rows of W.  :func:`analyse` then
 
    the same definition of escape as :mod:`plateau.plateaus` uses, to first
    order in the initial asymmetry.
+
+The flow is the setup's: plain gradient descent, or the natural gradient
+(``setup.algorithm == 'ngd'``, with its damping), whose right-hand side
+:func:`plateau.ode.rhs_function` picks; a stable fixed point (no unstable
+direction) is reported as a trap (:attr:`StabilityResult.trapped`).
 """
 from dataclasses import dataclass, field
 
@@ -64,6 +69,11 @@ class StabilityResult:
     predicted_escape_alpha: float = None
 
     @property
+    def trapped(self):
+        """The fixed point was found and has no unstable direction: the plateau is a trap."""
+        return self.found and self.lambda_max is not None and self.lambda_max <= _UNSTABLE_TOL
+
+    @property
     def unstable(self):
         return self.found and self.lambda_max is not None and self.lambda_max > _UNSTABLE_TOL
 
@@ -75,7 +85,8 @@ class StabilityResult:
                            "W": self.W.tolist(), "D": (self.W @ self.W.T).tolist(),
                            "E": (self.W @ setup.V.T).tolist()}
         eig = sorted(self.eigenvalues, key=lambda z: -z.real)
-        return {"found": self.found, "message": self.message, "fixed_point": fixed_point,
+        return {"found": self.found, "message": self.message, "algorithm": setup.algorithm,
+                "damping": setup.damping, "fixed_point": fixed_point, "trapped": self.trapped,
                 "eigenvalues": [[float(z.real), float(z.imag)] for z in eig],
                 "lambda_max": self.lambda_max, "unstable": self.unstable,
                 "initial_asymmetry": self.initial_asymmetry,
@@ -160,14 +171,14 @@ def analyse(setup, criteria=PlateauCriteria(), settle_alpha=None):
     Q, R, W = _embed(z_fp, K, M, L)
     y_fp = pack(Q, R, W)
     eps_fp = float(trajectory_from_states(setup, [0.0], y_fp[None, :], "finished", "").eps_g[0])
-    active = _active_coordinates(K, M, L, trained)
+    active = active_coordinates(K, M, L, trained)
     values, vectors = np.linalg.eig(jacobian(f, y_fp, active))
     lam = float(values.real.max())
     result = StabilityResult(True, "", Q=Q, R=R, W=W, eps_g=eps_fp, eigenvalues=values, lambda_max=lam,
                              initial_asymmetry=asym)
     if lam <= _UNSTABLE_TOL:
-        result.message = ("the unspecialised fixed point has no unstable direction "
-                          f"(lambda_max = {lam:.3g}): no plateau escape to predict")
+        result.message = (f"the unspecialised fixed point (eps_g = {eps_fp:.6g}) has no unstable direction "
+                          f"(lambda_max = {lam:.3g}): the plateau is a trap, no escape to predict")
         return result
     if asym == 0.0:
         result.message = (f"unstable (lambda_max = {lam:.4g}) but the start is exactly symmetric: "
@@ -193,7 +204,7 @@ def _solve(flow, z0, alpha_end, **kwargs):
     return solve_ivp(flow, (0.0, alpha_end), z0, method="RK45", rtol=1e-10, atol=1e-13, **kwargs)
 
 
-def _active_coordinates(K, M, L, trained):
+def active_coordinates(K, M, L, trained):
     n_q = K * (K + 1) // 2 + K * M
     return np.arange(n_q + (K * L if trained else 0))
 

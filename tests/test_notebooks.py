@@ -9,7 +9,7 @@ NOTEBOOKS = sorted((pathlib.Path(__file__).parent.parent / "notebooks").glob("*.
 
 
 def test_there_are_four_notebooks():
-    assert [p.name[0] for p in NOTEBOOKS] == ["1", "2", "3", "4", "5"]
+    assert [p.name[0] for p in NOTEBOOKS] == ["1", "2", "3", "4", "5", "6"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

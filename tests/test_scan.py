@@ -381,3 +381,46 @@ def test_closed_process_pool_waits_for_its_points():
         pids = pool.worker_pids()
     assert results <= pids and os.getpid() not in results
     assert not pids & {process.pid for process in multiprocessing.active_children()}
+
+
+# --- the file under crashes and races ------------------------------------------------------------
+def test_error_rows_are_rerun_and_the_last_row_counts(tmp_path):
+    scan = definition(["--L", "1,2", "--alpha-max", "30"])
+    path = tmp_path / "scan.csv"
+    run_scan(scan, path, executor=SerialExecutor())
+    first, header, *rows = path.read_text().splitlines(keepends=True)
+    names = header.rstrip("\n").split(",")
+    broken = rows[0].rstrip("\n").split(",")
+    broken[names.index("status")] = "error"
+    path.write_text(first + header + ",".join(broken) + "\n" + rows[1])
+    result = run_scan(scan, path, executor=SerialExecutor())
+    assert (result.ran, result.statuses) == (1, {"finished": 2})
+    _, again = read_scan(path)
+    assert [row["status"] for row in again] == ["finished", "finished"]
+
+
+def test_a_garbage_tail_is_named_and_repaired(tmp_path, capsys):
+    argv = ["scan", "--L", "1,2", "--alpha-max", "30", "--workers", "1", "--quiet", "--out", str(tmp_path / "s.csv")]
+    assert run_cli(argv, capsys)[0] == 0
+    path = tmp_path / "s.csv"
+    good = path.read_bytes()
+    path.write_bytes(good + b"\0" * 40 + b"\n" + b"1,2,\0\0\n")      # what a crash can leave behind
+    code, _, err = run_cli(argv, capsys)
+    assert code == 2 and "line 5" in err and "--repair" in err and path.read_bytes().startswith(good)
+    code, out, err = run_cli(argv + ["--repair"], capsys)
+    assert code == 0 and path.read_bytes() == good
+
+
+def test_two_scans_started_together_on_a_new_file_one_runs(tmp_path):
+    # Each try starts two processes on a new file at the same moment: exactly one may write it.
+    script = ("import sys; from plateau.cli import main; "
+              "main(['scan', '--L', '1', '--alpha-max', '20', '--workers', '1', '--quiet', '--out', sys.argv[1]])")
+    for attempt in range(20):
+        path = tmp_path / f"race{attempt}.csv"
+        procs = [subprocess.Popen([sys.executable, "-c", script, str(path)], stderr=subprocess.PIPE, text=True)
+                 for _ in range(2)]
+        results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+        codes = sorted(code for code, _ in results)
+        assert codes == [0, 2], results
+        assert any("being written by another running scan" in err for _, err in results)
+        assert len(read_scan(path)[1]) == 1

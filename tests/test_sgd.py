@@ -42,28 +42,7 @@ def test_exact_start_with_a_singular_gram_matrix():
     np.testing.assert_allclose(nets.J[0], nets.B[1], atol=1e-12)
 
 
-@pytest.mark.parametrize("init", ["random", "orthogonal"])
-def test_drawn_start_fluctuates_like_a_real_initialisation(init):
-    setup = build_setup(K=3, M=2, init=init, init_scale=0.5, N=400)
-    assert resolve_start(setup, "auto") == "draw"
-    N, draws = 400, 200
-    Qs, Rs = [], []
-    for k in range(draws):
-        nets = make_networks(setup, N, np.random.default_rng(k), start="auto")
-        Q, R, T = nets.overlaps()
-        np.testing.assert_allclose(T, setup.T, atol=1e-12)   # the teacher is exact
-        Qs.append(Q)
-        Rs.append(R)
-    Qs, Rs = np.array(Qs), np.array(Rs)
-    if init == "orthogonal":
-        np.testing.assert_allclose(Qs, np.broadcast_to(0.25 * np.eye(3), Qs.shape), atol=1e-12)
-    else:
-        # Q_ii = s^2 chi^2_N / N: mean s^2, standard deviation s^2 sqrt(2 / N).
-        assert abs(Qs[:, 0, 0].mean() - 0.25) < 4 * 0.25 * np.sqrt(2 / N / draws)
-        assert Qs[:, 0, 0].std() == pytest.approx(0.25 * np.sqrt(2 / N), rel=0.2)
-    # R_in = s z / sqrt(N) with z ~ N(0, 1), independently of the teacher.
-    assert abs(Rs.mean()) < 4 * 0.5 / np.sqrt(N * draws * 6)
-    assert Rs.std() == pytest.approx(0.5 / np.sqrt(N), rel=0.15)
+# The drawn start's statistics (both inits, ODE and SGD paths): tests/test_draws.py.
 
 
 def test_start_modes():

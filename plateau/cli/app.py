@@ -12,6 +12,7 @@ import click
 
 from .. import __version__
 from ..errors import InputError
+from ..interrupts import caused_by_interrupt
 
 
 class Failure(Exception):
@@ -46,4 +47,9 @@ def main(argv=None):
     except Failure as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
+    except Exception as exc:
+        if caused_by_interrupt(exc):
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+        raise
     sys.exit(0)

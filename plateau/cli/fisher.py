@@ -7,7 +7,7 @@ import click
 from .app import Failure, cli
 from .options import MODEL_OPTION_NAMES, model_options, ode_options, parse_floats, plateau_options, \
     pop_criteria, pop_setup
-from .output import save_figure, save_setup_file
+from .output import check_paths, save_figure, save_setup_file
 
 
 @cli.command()
@@ -30,6 +30,8 @@ def fisher(trajectory_file, N, frozen, alpha_max, alphas, points, method, rtol, 
     from ..fisher import fisher_table, plateau_fisher, write_fisher_table
     from ..fisher.run import run_spectrum
     from ..plateaus import trajectory_plateaus
+    check_paths(out, plot, save_setup, inputs=[("TRAJECTORY_FILE", trajectory_file),
+                                                ("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
     begin = time.perf_counter()
     if trajectory_file is not None:

@@ -10,7 +10,7 @@ from ..choices import METHOD, METHODS
 from .app import Failure, cli
 from .options import (model_options, ode_options, parse_floats, parse_sizes, plateau_options, pop_criteria,
                       pop_setup, sgd_arguments, sgd_options)
-from .output import report, run_summary, save_figure, write_outputs
+from .output import check_paths, report, run_summary, save_figure, write_outputs
 
 
 def _title(kind, setup, extra=""):
@@ -31,6 +31,7 @@ def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, fisher, save_s
     """Integrate the order-parameter ODEs and write the trajectory file."""
     from ..ode import integrate
     from ..outcomes import explain
+    check_paths(out, plot, save_setup, inputs=[("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
     setup = pop_setup(options)
     start = time.perf_counter()
@@ -56,6 +57,7 @@ def stability(alpha_max, plot, as_json, **options):
     measured plateaus with the fixed point behind each and the escape predicted from the plateau."""
     from ..escape import warnings
     from ..stability import analyse, measure_escape
+    check_paths(plot=plot, inputs=[("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
     setup = pop_setup(options)
     result = analyse(setup, criteria)
@@ -105,6 +107,7 @@ def sgd(N, out, plot, fisher, save_setup, as_json, **options):
     """Simulate online SGD in N dimensions and write the run-averaged trajectory file."""
     from ..outcomes import explain
     from ..sgd import simulate
+    check_paths(out, plot, save_setup, inputs=[("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
     setup = pop_setup(options)
     kwargs = sgd_arguments(setup, options, progress=sys.stderr.isatty())
@@ -129,6 +132,7 @@ def compare(Ns, method, out, as_json, **options):
     """Integrate the ODE and simulate SGD at each N from the same setup; tabulate the deviations."""
     from ..compare import compare as run_comparison, format_table, write_comparison
     from ..plotting import comparison_figure
+    check_paths(out, folder=True, inputs=[("--setup", options["setup_file"])])
     setup = pop_setup(options)
     kwargs = sgd_arguments(setup, options, progress=sys.stderr.isatty())
     begin = time.perf_counter()

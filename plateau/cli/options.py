@@ -8,7 +8,7 @@ import dataclasses
 
 import click
 
-from ..choices import ACTIVATIONS, INITS, METHOD, METHODS, POINTS, SETUP_DEFAULTS, STARTS, TEACHERS
+from ..choices import ACTIVATIONS, ALGORITHM, ALGORITHMS, INITS, METHOD, METHODS, POINTS, SETUP_DEFAULTS, STARTS, TEACHERS
 from ..align import ALIGNMENTS
 from ..errors import InputError
 
@@ -38,6 +38,10 @@ def model_options(func):
         click.option("--eta-w", "eta_w", type=float,
                      help=f"Second-layer learning rate; 0 freezes it [{D['eta_w']:g}]."),
         click.option("--sigma", type=float, help=f"Output noise standard deviation [{D['sigma']:g}]."),
+        click.option("--algorithm", type=click.Choice(ALGORITHMS),
+                     help=f"Learning rule: gd (plain gradient) or ngd (natural gradient, MODEL.md) [{ALGORITHM}]."),
+        click.option("--damping", type=float,
+                     help="NGD damping eps >= 0 on the scaled Fisher metric (required with --algorithm ngd)."),
         click.option("--teacher", callback=_teacher, metavar="[" + "|".join(TEACHERS) + "|angle:DEG]",
                      help="Teacher second layer; angle:DEG: unit output vectors at pairwise angle DEG "
                           f"(0 = degenerate, 90 = orthogonal) [{D['teacher']}]."),
@@ -56,8 +60,8 @@ def _teacher(ctx, param, value):
     return None if value is None else parse_teacher(value)
 
 
-MODEL_OPTION_NAMES = ("setup_file", "K", "M", "L", "activation", "eta", "eta_w", "sigma", "teacher", "init",
-                      "init_scale", "seed", "init_N")
+MODEL_OPTION_NAMES = ("setup_file", "K", "M", "L", "activation", "eta", "eta_w", "sigma", "algorithm", "damping",
+                      "teacher", "init", "init_scale", "seed", "init_N")
 
 
 def pop_setup(options):

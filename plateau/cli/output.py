@@ -6,6 +6,16 @@ import click
 from .app import Failure
 
 
+def check_paths(out=None, plot=None, save_setup=None, folder=None, inputs=()):
+    """Check a command's output paths before any work (plateau.files.check_outputs): --out is a
+    result file (or, with ``folder``, an output folder), --plot a figure, --save-setup a file;
+    ``inputs`` are (option, path) pairs the command reads, which no output may overwrite."""
+    from ..files import check_outputs
+    files = [("--save-setup", save_setup)] + ([] if folder else [("--out", out)])
+    check_outputs(files=files, folders=[("--out", out)] if folder else [], figures=[("--plot", plot)],
+                  inputs=inputs)
+
+
 def save_figure(fig, path):
     """Write a matplotlib figure atomically, in the format named by the file's extension."""
     from ..files import atomic_output

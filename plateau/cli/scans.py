@@ -3,10 +3,10 @@ import sys
 
 import click
 
-from ..choices import ACTIVATIONS, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
+from ..choices import ACTIVATIONS, ALGORITHM, ALGORITHMS, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS, TEACHERS
 from .app import Failure, cli
 from .options import parse_list, plateau_options, pop_criteria
-from .output import save_figure
+from .output import check_paths, save_figure
 
 S = SCAN_DEFAULTS
 # Grid options: (name, option, integers, help)
@@ -18,6 +18,8 @@ _GRID_OPTIONS = [
                                     f"(e.g. angle:0,angle:30,angle:90) [{S['teacher']}]."),
     ("init", "--init", False, f"Student starts: {','.join(INITS)} [{S['init']}]."),
     ("activation", "--activation", False, f"Activations: {','.join(ACTIVATIONS)} [{S['activation']}]."),
+    ("algorithm", "--algorithm", False, f"Learning rules: {','.join(ALGORITHMS)} [{ALGORITHM}]."),
+    ("damping", "--damping", False, "NGD dampings eps >= 0 (required with ngd; gd points ignore them and run once)."),
     ("eta", "--eta", False, f"First-layer learning rates [{S['eta']}]."),
     ("eta_w", "--eta-w", False, f"Second-layer learning rates [{S['eta_w']}: trained, unlike other commands]."),
     ("sigma", "--sigma", False, f"Output noise standard deviations [{S['sigma']:g}]."),
@@ -70,17 +72,20 @@ def _deprecated_sgd_seeds(ctx, param, value):
 @click.option("--workers", type=int, help="Worker processes (or Dask workers of --scheduler local) [all CPUs].")
 @click.option("--scheduler", help="Run on this Dask scheduler (tcp://host:port), or 'local' for a LocalCluster.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, workers, scheduler, quiet, **options):
+@click.option("--repair", is_flag=True, help="Drop unreadable lines at the end of --out (left by a crash) and resume.")
+def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, workers, scheduler, quiet, repair,
+         **options):
     """Measure plateaus over a grid: every combination of the comma-separated values (a-b: a range
     of integers) is a point with one row in --out, written as it finishes; rerun to resume."""
     from ..scan import ScanDefinition, make_executor, run_scan
+    check_paths(out)
     criteria = pop_criteria(options)
     runs = sgd_runs if sgd_runs is not None else sgd_seeds_old
     definition = ScanDefinition(grid=grid_from_options(options), engine="sgd" if sgd else "ode",
                                 init_scale=init_scale, init_N=init_N, record_points=points, N=N,
                                 sgd_runs=runs, criteria=criteria)
     with make_executor(workers, scheduler) as executor:
-        result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty())
+        result = run_scan(definition, out, executor, progress=not quiet and sys.stderr.isatty(), repair=repair)
     click.echo(f"{out}: {result.message}")
     errors = result.statuses.get("error", 0)
     if errors:
@@ -94,10 +99,18 @@ def scan(init_scale, init_N, points, sgd, N, sgd_runs, sgd_seeds_old, out, worke
 @click.option("--y", "y", default="escape_alpha", show_default=True, help="Result column on the y axis.")
 def plot_scan(scan_file, out, x, y):
     """Plot a scan: y against x (mean and min-max over seeds), the plateau level, and the
-    fraction of seeds with a plateau; one line per combination of the other varied parameters."""
-    from ..plotting import scan_figure
-    from ..scan import read_scan, scan_series, scan_title
+    fraction of seeds with a plateau; one line per combination of the other varied parameters.
+    A scan comparing learning rules (varying --algorithm or --damping, and else only x and the
+    seeds) gets the NGD figure instead: median y against x, GD beside NGD per damping, trapped
+    runs marked, and the best per damping."""
+    from ..plotting import ngd_scan_figure, scan_figure
+    from ..scan import compares_algorithms, read_scan, scan_series, scan_title
+    from ..files import check_outputs
+    check_outputs(figures=[("--out", out)], inputs=[("SCAN_FILE", scan_file)])
     definition, rows = read_scan(scan_file)
     series = scan_series(definition, rows, x, y)
+    if compares_algorithms(definition, x):
+        save_figure(ngd_scan_figure(definition, rows, x, y), out)
+        return
     levels = scan_series(definition, rows, x, "plateau_level")
     save_figure(scan_figure(series, levels, x, y, title=scan_title(definition, x)), out)

@@ -4,7 +4,7 @@ import os
 import click
 
 from .app import cli
-from .output import save_figure
+from .output import check_paths, save_figure
 
 
 @cli.command()
@@ -15,6 +15,7 @@ def demo(out, quick):
     """Teaching demo: a degenerate single-output teacher next to an orthogonal two-output one."""
     from ..animation import demo_animation, demo_figure, save_gif
     from ..demo import frame_indices, run_demo
+    check_paths(out, folder=True)
     cases = run_demo(points=150 if quick else 400)
     os.makedirs(out, exist_ok=True)
     save_figure(demo_figure(cases), os.path.join(out, "demo.png"))

@@ -9,18 +9,31 @@ pair's fourth-order dense output (the tableau's ``P``), so output does not
 shorten the steps; only the last step is cut to end exactly at the last time.
 ``solve_ivp`` stays the reference; a test checks the two against each other.
 
+The loop is resumable: it starts at (t0, y0) with a proposed step h0 (h0 <= 0:
+choose one) and stops after ``max_steps`` steps with status 3, returning the
+state and the next step to resume from.  Python integrates in such bounded
+chunks so that it sees Ctrl-C between them (:func:`plateau.ode.integrate`).
+
 Status codes: 0 finished, 1 diverged (an entry non-finite or above
-``max_abs``), 2 step size underflow, 3 too many steps.
+``max_abs``), 2 step size underflow, 3 step budget used (resume), 4 the
+right-hand side is not finite (undefined) at an accepted state, e.g. a singular
+NGD metric at eps = 0.
+
+``algo`` and ``damping`` select the flow (:func:`plateau.kernels.ngd.rhs_any`:
+0 gradient descent, 1 natural gradient with damping eps); they are plain
+arguments, so one compiled loop serves both.
 """
 import numpy as np
 
 from ._jit import jit
-from .rhs import rhs
+from .ngd import rhs_any
 
 FINISHED = 0
 DIVERGED = 1
 STEP_UNDERFLOW = 2
 TOO_MANY_STEPS = 3
+NONFINITE_RHS = 4
+UNDEFINED = NONFINITE_RHS   # the name of the NGD code path
 
 
 @jit
@@ -37,40 +50,47 @@ def _is_bad(y, max_abs):
 
 
 @jit
-def integrate(y0, t_out, T, V, K, M, act, eta, eta_w, sigma,
+def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma, algo, damping,
               rtol, atol, A, B, C, E, P, max_abs, max_steps):
-    """Integrate from alpha = 0 and record y at each t_out (sorted, >= 0).
+    """Integrate from (t0, y0) and record y at each t_out (sorted, >= t0); ``algo``, ``damping``:
+    see the module docstring.
 
-    Returns (Y, n_recorded, t_reached, status, n_rhs); Y has shape
-    (len(t_out), len(y0)) and rows past n_recorded are NaN.
+    Returns (Y, n_recorded, t_reached, status, n_rhs, y, h_next, steps); Y has shape
+    (len(t_out), len(y0)) and rows past n_recorded are NaN; (t_reached, y, h_next)
+    resume the integration after status TOO_MANY_STEPS.
     """
     n = y0.size
     n_stages = B.size
     Y = np.full((t_out.size, n), np.nan)
-    t = 0.0
+    t = t0
     y = y0.copy()
-    f = rhs(y, T, V, K, M, act, eta, eta_w, sigma)
+    f = rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
     n_rhs = 1
     idx = 0
     while idx < t_out.size and t_out[idx] <= t:
         Y[idx] = y
         idx += 1
     if idx == t_out.size:
-        return Y, idx, t, FINISHED, n_rhs
+        return Y, idx, t, FINISHED, n_rhs, y, h0, 0
+    if _is_bad(f, np.inf):
+        return Y, idx, t, NONFINITE_RHS, n_rhs, y, h0, 0
 
-    # Initial step as in Hairer, Norsett & Wanner (and SciPy's select_initial_step).
-    scale = atol + rtol * np.abs(y)
-    d0 = _rms(y / scale)
-    d1 = _rms(f / scale)
-    h0 = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
-    f1 = rhs(y + h0 * f, T, V, K, M, act, eta, eta_w, sigma)
-    n_rhs += 1
-    d2 = _rms((f1 - f) / scale) / h0
-    if d1 <= 1e-15 and d2 <= 1e-15:
-        h1 = max(1e-6, h0 * 1e-3)
+    if h0 > 0.0:
+        h_proposed = h0
     else:
-        h1 = (0.01 / max(d1, d2)) ** 0.2
-    h_proposed = min(100.0 * h0, h1)
+        # Initial step as in Hairer, Norsett & Wanner (and SciPy's select_initial_step).
+        scale = atol + rtol * np.abs(y)
+        d0 = _rms(y / scale)
+        d1 = _rms(f / scale)
+        h_first = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
+        f1 = rhs_any(y + h_first * f, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
+        n_rhs += 1
+        d2 = _rms((f1 - f) / scale) / h_first
+        if d1 <= 1e-15 and d2 <= 1e-15:
+            h1 = max(1e-6, h_first * 1e-3)
+        else:
+            h1 = (0.01 / max(d1, d2)) ** 0.2
+        h_proposed = min(100.0 * h_first, h1)
 
     k = np.empty((n_stages + 1, n))
     t_end = t_out[-1]
@@ -91,12 +111,12 @@ def integrate(y0, t_out, T, V, K, M, act, eta, eta_w, sigma,
             dy = np.zeros(n)
             for j in range(s):
                 dy += A[s, j] * k[j]
-            k[s] = rhs(y + h * dy, T, V, K, M, act, eta, eta_w, sigma)
+            k[s] = rhs_any(y + h * dy, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
         dy = np.zeros(n)
         for j in range(n_stages):
             dy += B[j] * k[j]
         y_new = y + h * dy
-        f_new = rhs(y_new, T, V, K, M, act, eta, eta_w, sigma)
+        f_new = rhs_any(y_new, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
         k[n_stages] = f_new
         n_rhs += n_stages
         err = np.zeros(n)
@@ -110,6 +130,10 @@ def integrate(y0, t_out, T, V, K, M, act, eta, eta_w, sigma,
             t_new = t_end if clipped else t + h
             if _is_bad(y_new, max_abs):
                 status = DIVERGED
+                t = t_new
+                break
+            if _is_bad(f_new, np.inf):
+                status = NONFINITE_RHS
                 t = t_new
                 break
             while idx < t_out.size and t_out[idx] <= t_new:
@@ -131,7 +155,7 @@ def integrate(y0, t_out, T, V, K, M, act, eta, eta_w, sigma,
                     break
             else:
                 h_proposed = h * max(0.2, 0.9 * err_norm ** -0.2)
-    return Y, idx, t, status, n_rhs
+    return Y, idx, t, status, n_rhs, y, h_proposed, steps
 
 
 @jit

@@ -74,8 +74,8 @@ def sgd_steps(J, W, B, V, n_steps, act, eta, eta_w, sigma, rng_x, rng_z, field_l
     err = np.empty(L)
     if n_steps <= 0:
         return 0
-    _draw(rng_x, xi)
-    _fields(B, xi, inv_sqrt_n, nu)
+    draw_normal(rng_x, xi)
+    scaled_fields(B, xi, inv_sqrt_n, nu)
     # The student's fields go through the same loop as in the steps below (with
     # a zero update), so that splitting a run into calls changes no bit.
     coef[:] = 0.0
@@ -89,19 +89,7 @@ def sgd_steps(J, W, B, V, n_steps, act, eta, eta_w, sigma, rng_x, rng_z, field_l
                 ok = False
             g_lam[i] = activation(act, lam[i])
             coef[i] = step_j * activation_derivative(act, lam[i])
-        for l in range(L):
-            y = 0.0
-            for n in range(M):
-                y += V[n, l] * g_nu[n]
-            if sigma != 0.0:
-                y += sigma * rng_z.standard_normal()
-            f = 0.0
-            for i in range(K):
-                f += W[i, l] * g_lam[i]
-            err[l] = y - f
-            if not abs(err[l]) <= field_limit:
-                ok = False
-        if not ok:
+        if not output_errors(W, V, g_lam, g_nu, sigma, rng_z, field_limit, err) or not ok:
             return t
         for i in range(K):
             s = 0.0
@@ -115,8 +103,8 @@ def sgd_steps(J, W, B, V, n_steps, act, eta, eta_w, sigma, rng_x, rng_z, field_l
         if t + 1 < n_steps:
             # Draw the next input first, so that one pass over J both applies
             # this step's update and computes the next step's fields.
-            _draw(rng_x, xi_next)
-            _fields(B, xi_next, inv_sqrt_n, nu)
+            draw_normal(rng_x, xi_next)
+            scaled_fields(B, xi_next, inv_sqrt_n, nu)
             _update_and_fields(J, coef, xi, xi_next, inv_sqrt_n, lam)
             xi, xi_next = xi_next, xi
         else:
@@ -125,7 +113,27 @@ def sgd_steps(J, W, B, V, n_steps, act, eta, eta_w, sigma, rng_x, rng_z, field_l
 
 
 @jit_nogil
-def _draw(rng, out):
+def output_errors(W, V, g_lam, g_nu, sigma, rng_z, field_limit, err):
+    """err (L,) = y - f for one sample: teacher outputs V^T g(nu) plus sigma zeta (zeta drawn from
+    rng_z), minus the student's W^T g(lambda).  Returns False when an entry exceeds field_limit."""
+    ok = True
+    for l in range(err.size):
+        y = 0.0
+        for n in range(g_nu.size):
+            y += V[n, l] * g_nu[n]
+        if sigma != 0.0:
+            y += sigma * rng_z.standard_normal()
+        f = 0.0
+        for i in range(g_lam.size):
+            f += W[i, l] * g_lam[i]
+        err[l] = y - f
+        if not abs(err[l]) <= field_limit:
+            ok = False
+    return ok
+
+
+@jit_nogil
+def draw_normal(rng, out):
     for j in range(out.shape[0]):
         out[j] = rng.standard_normal()
 
@@ -144,7 +152,7 @@ def _update_and_fields(J, coef, xi, xi_next, scale, out):
 
 
 @jit_nogil
-def _fields(X, xi, scale, out):
+def scaled_fields(X, xi, scale, out):
     """out[a] = scale * X[a] . xi for the rows of X (n, N)."""
     for a in range(X.shape[0]):
         s = 0.0

@@ -1,12 +1,22 @@
 """What a scan computes: the grid, the settings every point shares, the columns of a row.
 
 A scan (:class:`ScanDefinition`) is the Cartesian product of value lists for the
-grid parameters :data:`GRID` (K, M, L, teacher, init, activation, eta, eta_w,
-sigma, alpha_max, seed) together with settings shared by every point (engine
+grid parameters :data:`GRID` (K, M, L, teacher, init, activation, algorithm,
+damping, eta, eta_w, sigma, alpha_max, seed) together with settings shared by every point (engine
 'ode' or 'sgd', init_scale, init_N, the recorded log grid, for SGD N and the
 number of SGD runs averaged per point, and the plateau criteria).  Each point
 gives one row (:func:`plateau.scan.runner.run_point`) of the grid values and
-the results :data:`RESULTS`:
+the results :data:`RESULTS`.
+
+The learning rule is ``algorithm`` ('gd' or 'ngd', :mod:`plateau.natural`) and
+``damping``, the NGD damping eps >= 0, which applies to ngd points only: a gd
+point has an empty damping (None) and is run once, however many damping values
+the grid has (:meth:`ScanDefinition.points` drops the repeats).  A grid with
+ngd needs at least one damping value; damping values without ngd are refused.
+The damping list may be empty (the default).  Files written before these two
+columns existed read as algorithm 'gd', damping None.
+
+Results:
 
 ========================  =====================================================
 ``status``                'finished', 'diverged', 'failed' (the run stopped
@@ -24,6 +34,9 @@ the results :data:`RESULTS`:
 ``plateau_length``        escape_alpha - plateau_onset (escaped plateaus only)
 ``fisher_min``            smallest bulk eigenvalue of the scaled Fisher metric on the
                           main plateau (:mod:`plateau.fisher`): its degeneracy
+``alpha_to_target``       first alpha at which eps_g <= TARGET_EPS_G = 1e-3, log-log
+                          interpolated (:func:`plateau.plateaus.alpha_to_reach`);
+                          empty if never reached by alpha_max
 ``final_alpha``, ``final_eps_g``     the last recorded time and its eps_g
 ``wall_time``             seconds spent on the point
 ``message``               the run's message
@@ -38,27 +51,34 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-from ..choices import ACTIVATIONS, ENGINES, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS
+from ..choices import ACTIVATIONS, ALGORITHM, ALGORITHMS, ENGINES, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS
 from ..errors import InputError
 from ..plateaus import PlateauCriteria
 
 #: Version of the JSON form (:meth:`ScanDefinition.to_json`), checked on reading.
 FORMAT_VERSION = 1
 
-GRID = ("K", "M", "L", "teacher", "init", "activation", "eta", "eta_w", "sigma", "alpha_max", "seed")
+GRID = ("K", "M", "L", "teacher", "init", "activation", "algorithm", "damping", "eta", "eta_w", "sigma",
+        "alpha_max", "seed")
 #: The type of each grid parameter's values.
-GRID_TYPES = {"K": int, "M": int, "L": int, "teacher": str, "init": str, "activation": str, "eta": float,
-              "eta_w": float, "sigma": float, "alpha_max": float, "seed": int}
+GRID_TYPES = {"K": int, "M": int, "L": int, "teacher": str, "init": str, "activation": str, "algorithm": str,
+              "damping": float, "eta": float, "eta_w": float, "sigma": float, "alpha_max": float, "seed": int}
+#: Grid columns added since the first scan files, and their value in files that lack them.
+GRID_ADDED = {"algorithm": ALGORITHM, "damping": None}
+#: What the file's JSON says about the damping (it is not a setting: differences() ignores it).
+DAMPING_NOTE = "damping applies to algorithm ngd only: gd rows leave it empty and are run once"
 RESULTS = ("status", "plateau_outcome", "final_classification", "n_plateaus", "plateau_level", "plateau_onset", "plateau_end",
-           "escape_alpha", "plateau_length", "fisher_min", "final_alpha", "final_eps_g", "wall_time", "message")
+           "escape_alpha", "plateau_length", "fisher_min", "alpha_to_target", "final_alpha", "final_eps_g",
+           "wall_time", "message")
 #: The type of each result column that is not a float.
 RESULT_TYPES = {"status": str, "plateau_outcome": str, "final_classification": str, "message": str,
                 "n_plateaus": int}
 COLUMNS = GRID + RESULTS
 NUMERIC_RESULTS = tuple(name for name in RESULTS if RESULT_TYPES.get(name, float) is not str)
 
-DEFAULT_GRID = {name: (SCAN_DEFAULTS[name],) for name in GRID if name in SCAN_DEFAULTS}
-_CHOICES = {"init": INITS, "activation": ACTIVATIONS}   # teachers: plateau.builders.parse_teacher
+DEFAULT_GRID = {**{name: (SCAN_DEFAULTS[name],) for name in GRID if name in SCAN_DEFAULTS},
+                "algorithm": (ALGORITHM,), "damping": ()}
+_CHOICES = {"init": INITS, "activation": ACTIVATIONS, "algorithm": ALGORITHMS}   # teachers: builders.parse_teacher
 # The JSON form keeps the name the setting had before the rename, so that scan files written
 # then are still read and resumed: format 1 stores sgd_runs as "sgd_seeds".
 _JSON_NAMES = {"sgd_runs": "sgd_seeds"}
@@ -136,8 +156,23 @@ class ScanDefinition:
 
     # --- grid ---------------------------------------------------------------------
     def points(self):
-        """Every grid point as a dict {name: value}, in grid order (the last name varies fastest)."""
-        return [dict(zip(GRID, values)) for values in itertools.product(*(self.grid[n] for n in GRID))]
+        """Every grid point as a dict {name: value}, in grid order (the last name varies fastest).
+
+        A gd point has damping None and comes once, where its first damping value would put it.
+        """
+        lists = [self.grid[n] if n != "damping" else self.grid[n] or (None,) for n in GRID]
+        unique = {}
+        for values in itertools.product(*lists):
+            point = dict(zip(GRID, values))
+            if point["algorithm"] != "ngd":
+                point["damping"] = None
+            unique.setdefault(point_key(point), point)
+        return list(unique.values())
+
+    def combinations(self, names, where=None):
+        """The distinct tuples of the values of ``names`` over the points (those for which
+        ``where(point)`` is true, if given), in grid order: e.g. (gd, None), (ngd, 0.01), ..."""
+        return list(dict.fromkeys(tuple(p[n] for n in names) for p in self.points() if where is None or where(p)))
 
     def varied(self):
         """Names of the grid parameters with more than one value."""
@@ -159,7 +194,7 @@ class ScanDefinition:
     def describe(self, name):
         """The values of a grid parameter (sorted, comma-separated) or a setting (JSON), as text."""
         if name in GRID:
-            return ",".join(show_value(v) for v in sorted(self.grid[name]))
+            return ",".join(show_value(v) for v in sorted(self.grid[name])) or "none"
         return json.dumps(self.settings()[name])
 
     # --- JSON form --------------------------------------------------------------------
@@ -168,7 +203,7 @@ class ScanDefinition:
         from .. import __version__
         settings = {_JSON_NAMES.get(name, name): value for name, value in self.settings().items()}
         return {"format": FORMAT_VERSION, "grid": {name: list(self.grid[name]) for name in GRID},
-                **settings, "plateau_version": __version__}
+                "grid_notes": {"damping": DAMPING_NOTE}, **settings, "plateau_version": __version__}
 
     @classmethod
     def from_json(cls, data):
@@ -207,7 +242,7 @@ def _checked_grid(given):
         if isinstance(values, (str, int, float)):
             values = [values]
         grid[name] = tuple(dict.fromkeys(_convert(name, v) for v in values))   # unique, in order
-        if not grid[name]:
+        if not grid[name] and name != "damping":
             raise InputError(f"{_option(name)} needs at least one value")
     unknown = set(given) - set(GRID)
     if unknown:
@@ -244,7 +279,13 @@ def _check_ranges(grid):
         if min(grid[name]) < low:
             raise InputError(f"{_option(name)} values must be {text}, "
                              f"got {min(grid[name])}")
-    for name, positive in (("eta", True), ("eta_w", False), ("sigma", False), ("alpha_max", True)):
+    if "ngd" in grid["algorithm"] and not grid["damping"]:
+        raise InputError("--algorithm ngd needs --damping (one or more values eps >= 0)")
+    if grid["damping"] and "ngd" not in grid["algorithm"]:
+        raise InputError("--damping applies to the natural gradient only: add ngd to --algorithm, "
+                         "or leave out --damping")
+    for name, positive in (("damping", False), ("eta", True), ("eta_w", False), ("sigma", False),
+                           ("alpha_max", True)):
         for value in grid[name]:
             if not math.isfinite(value) or value < 0 or (positive and value == 0):
                 raise InputError(f"{_option(name)} values must be finite and "

@@ -2,7 +2,8 @@
 on an executor and appends their rows to the scan file (:func:`run_scan`).
 
 Each point builds its setup with :func:`plateau.builders.build_setup` (``seed``
-is build_setup's seed), integrates the ODEs (:func:`plateau.ode.integrate`) or
+is build_setup's seed) and sets its learning rule (``algorithm``, ``damping``:
+:meth:`plateau.model.Setup.with_scalars`), integrates the ODEs (:func:`plateau.ode.integrate`) or
 simulates SGD (:func:`plateau.sgd.simulate`, base seed = the point's seed),
 measures and explains the plateaus of eps_g (:func:`plateau.outcomes.explain`: the
 outcome and the class of the final fixed point; no escape prediction)
@@ -11,11 +12,13 @@ and gives one row of :data:`plateau.scan.definition.COLUMNS`.
 import time
 from dataclasses import dataclass
 
+from ..interrupts import caused_by_interrupt
 from ..plateaus import PlateauCriteria
+from ..progress import progress_bar
 from ..resources import cpu_count
-from .definition import RESULTS, point_key
+from .definition import GRID_ADDED, RESULTS, point_key
 from .executors import ProcessExecutor, SerialExecutor
-from .store import ScanFile
+from .store import ScanFile, latest_rows
 
 
 def run_point(point, settings, threads=1):
@@ -23,7 +26,8 @@ def run_point(point, settings, threads=1):
 
     Parameters
     ----------
-    point : dict               one value for every name in GRID
+    point : dict               one value for every name in GRID (algorithm and damping may be left
+                               out: gd, None)
     settings : dict            :meth:`ScanDefinition.settings`
     threads : int              threads for the SGD runs of this point
 
@@ -32,7 +36,10 @@ def run_point(point, settings, threads=1):
     dict with every name in COLUMNS (None where a quantity does not exist)
     """
     from ..builders import build_setup
+    from ..choices import TARGET_EPS_G
     from ..outcomes import explain
+    from ..plateaus import alpha_to_reach
+    point = {**GRID_ADDED, **point}
     row = dict(point, **{name: None for name in RESULTS})
     start = time.perf_counter()
     try:
@@ -40,6 +47,7 @@ def run_point(point, settings, threads=1):
                             eta=point["eta"], eta_w=point["eta_w"], sigma=point["sigma"],
                             teacher=point["teacher"], init=point["init"], init_scale=settings["init_scale"],
                             seed=point["seed"], N=settings["init_N"])
+        setup = setup.with_scalars(algorithm=point["algorithm"], damping=point["damping"])
         if settings["engine"] == "ode":
             from ..ode import integrate
             trajectory = integrate(setup, point["alpha_max"], points=settings["record_points"])
@@ -53,8 +61,11 @@ def run_point(point, settings, threads=1):
             row.update(final_alpha=float(trajectory.alpha[-1]), final_eps_g=float(trajectory.eps_g[-1]))
         if trajectory.status == "finished":
             report = explain(trajectory, PlateauCriteria(**settings["criteria"]), predict=False)
-            row.update(_plateau_columns(report), fisher_min=_fisher_min(trajectory, report))
+            row.update(_plateau_columns(report), fisher_min=_fisher_min(trajectory, report),
+                       alpha_to_target=alpha_to_reach(trajectory.alpha, trajectory.eps_g, TARGET_EPS_G))
     except Exception as exc:   # a failing point becomes a row, not the end of the scan
+        if caused_by_interrupt(exc):   # Ctrl-C is no result: the point stays to be run
+            raise KeyboardInterrupt from None
         row.update(status="error", message=f"{type(exc).__name__}: {exc}")
     row["wall_time"] = round(time.perf_counter() - start, 4)
     return row
@@ -86,16 +97,18 @@ def _fisher_min(trajectory, report):
     return plateau_fisher(trajectory, spectrum, report)[report.main]["fisher_degeneracy"]
 
 
-def warm_up(engine, activations):
+def warm_up(engine, activations, algorithms=("gd",)):
     """Compile (or load from Numba's cache) the kernels a scan's points call, with tiny runs."""
     from ..builders import build_setup
     from ..ode import integrate
     for activation in activations:
-        setup = build_setup(K=2, M=2, L=2, activation=activation, eta_w=0.1, N=8)
-        integrate(setup, 0.1, points=2)
-        if engine == "sgd":
-            from ..sgd import simulate
-            simulate(setup, 8, 0.5, seeds=1, points=2, workers=1)
+        for algorithm in algorithms:
+            setup = build_setup(K=2, M=2, L=2, activation=activation, eta_w=0.1, N=8).with_scalars(
+                algorithm=algorithm, damping=0.1 if algorithm == "ngd" else None)
+            integrate(setup, 0.1, points=2)
+            if engine == "sgd":
+                from ..sgd import simulate
+                simulate(setup, 8, 0.5, seeds=1, points=2, workers=1)
 
 
 @dataclass
@@ -116,7 +129,7 @@ class ScanResult:
         return f"{text}: {counts or 'nothing to do'}; {self.wall_time:.1f} s"
 
 
-def run_scan(definition, path, executor=None, progress=False):
+def run_scan(definition, path, executor=None, progress=False, repair=False):
     """Run the points of ``definition`` that ``path`` does not hold yet, appending a row for each.
 
     Parameters
@@ -126,13 +139,15 @@ def run_scan(definition, path, executor=None, progress=False):
     executor : executor, optional   see plateau.scan.executors (default: a process pool on all CPUs);
                                it is used, not closed
     progress : bool            show a tqdm bar of points on stderr
+    repair : bool              drop unreadable lines at the end of the file (a crash mid-write)
+                               instead of refusing it
 
     Returns
     -------
     ScanResult (statuses count the rows of the whole file)
     """
     begin = time.perf_counter()
-    with ScanFile(path, definition) as store:
+    with ScanFile(path, definition, repair=repair) as store:
         done = store.done()
         todo = [p for p in definition.points() if point_key(p) not in done]
         total = len(definition.points())
@@ -144,7 +159,7 @@ def run_scan(definition, path, executor=None, progress=False):
                 _run_points(definition, todo, total, store, executor, progress)
         missing = store.finish()
         statuses = {}
-        for row in store.rows:
+        for row in latest_rows(store.rows):
             statuses[row["status"]] = statuses.get(row["status"], 0) + 1
     return ScanResult(total=total, skipped=total - len(todo), ran=len(todo), missing=missing,
                       statuses=statuses, wall_time=time.perf_counter() - begin)
@@ -153,9 +168,9 @@ def run_scan(definition, path, executor=None, progress=False):
 def _run_points(definition, todo, total, store, executor, progress):
     threads = executor.threads_per_task()
     settings = definition.settings()
-    executor.warm_up(warm_up, definition.engine, definition.grid["activation"])
+    executor.warm_up(warm_up, definition.engine, definition.grid["activation"], definition.grid["algorithm"])
     futures = [executor.submit(run_point, point, settings, threads) for point in todo]
-    bar = _progress_bar(total, total - len(todo), progress)
+    bar = progress_bar(total, progress, initial=total - len(todo), unit="point", desc="scan", delay=0.0)
     try:
         for future in executor.as_completed(futures):
             store.append(future.result())
@@ -166,18 +181,3 @@ def _run_points(definition, todo, total, store, executor, progress):
         raise
     finally:
         bar.close()
-
-
-class _NoBar:
-    def update(self, n):
-        pass
-
-    def close(self):
-        pass
-
-
-def _progress_bar(total, initial, enabled):
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-    return tqdm(total=total, initial=initial, unit="point", desc="scan", leave=False, dynamic_ncols=True)
