@@ -64,3 +64,15 @@ def test_drifting_seed6_has_a_plateau():
     p = report.plateaus[0]
     assert 80 <= p.onset <= 130 and 0.015 <= p.level <= 0.0275
     assert report.fixed_points[0]["fixed_point"]["classification"] == "saddle"
+
+
+def test_stability_on_the_trap_start_warns_instead_of_promising_an_escape(capsys):
+    code, out, err = run_cli(["stability", "--setup", DATA + "trap_K2_L2_degenerate_seed12.json", "--json"], capsys)
+    assert code == 0, err
+    info = json.loads(out)
+    # The saddle still predicts ~1150 from the start, but the run (to 3x that) ends on the trap.
+    assert info["predicted_escape_alpha"] == pytest.approx(1150, rel=0.05)
+    assert info["plateau_outcome"] == "trapped" and info["measured_escape_alpha"] is None
+    assert any("trap" in w for w in info["warnings"])
+    # Random start at N = 1000 with a random second layer: asymmetry ~0.8, far outside the linear regime.
+    assert any("linear regime" in w for w in info["warnings"])
