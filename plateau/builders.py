@@ -7,7 +7,14 @@ variance):
 - ``degenerate``: v_n = e_0 for all n (parallel outputs; rank F = 1);
 - ``orthogonal``: v_n = e_(n mod L) (orthonormal when L >= M; for L < M the
   teacher units share the L output axes in turn);
-- ``random``: seeded Gaussian vectors normalised to unit length.
+- ``random``: seeded Gaussian vectors normalised to unit length;
+- ``angle:DEG``: unit vectors with the same pairwise angle DEG (degrees, 0..180) between every
+  pair, so that F = (1 - c) I + c 1 1^T with c = cos DEG: 0 is the degenerate teacher, 90 the
+  orthogonal one.  They are built by Gram-Schmidt in the order v_1, v_2, ...: v_1 = e_0, and v_n
+  spans one new axis e_(n-1) beside the earlier ones (M = 2: v_2 = (cos DEG, sin DEG, 0, ...)).
+  Such vectors exist when c >= -1/(M-1) and need rank F dimensions: 1 for DEG = 0, M - 1 at the
+  simplex angle c = -1/(M-1), else M; an angle the L outputs cannot realise is an InputError.
+  :func:`parse_teacher` reads the spelling, once, for the API, the CLI and scans.
 
 Student start, drawn by :mod:`plateau.draws` (the same functions draw SGD's
 networks): ``random`` draws J_i with i.i.d. N(0, s^2) components in N
@@ -30,8 +37,55 @@ from .errors import InputError, choose
 from .model import ALGORITHM_FIELDS, SCALARS, Setup
 
 
+def parse_teacher(text):
+    """The canonical name of a teacher: one of :data:`TEACHERS`, or ``'angle:DEG'`` with DEG a
+    number in [0, 180] (written back with ``%g``).  Anything else is an InputError (one line)."""
+    if isinstance(text, str) and text.strip() in TEACHERS:
+        return text.strip()
+    kind, colon, value = str(text).strip().partition(":")
+    if kind == "angle" and colon:
+        try:
+            degrees = float(value)
+        except ValueError:
+            degrees = None
+        if degrees is not None and 0.0 <= degrees <= 180.0:
+            return f"angle:{degrees:g}"
+        raise InputError(f"teacher {text!r}: the angle must be a number of degrees in [0, 180]")
+    raise InputError(f"unknown teacher {text!r}; choose one of {', '.join(TEACHERS)} or angle:DEG (0..180)")
+
+
+def teacher_angle(M, L, degrees):
+    """V (M, L): unit rows with pairwise angle ``degrees`` (module docstring); InputError if impossible."""
+    c = np.cos(np.radians(degrees))
+    if degrees == 90.0:
+        c = 0.0
+    if M > 1 and c < -1.0 / (M - 1) - 1e-12:
+        raise InputError(f"teacher angle:{degrees:g}: {M} unit vectors cannot all have pairwise cosine {c:.4g} "
+                         f"(at least -1/(M-1) = {-1.0 / (M - 1):.4g} is needed)")
+    gram = np.full((M, M), c) + (1.0 - c) * np.eye(M)
+    V = np.zeros((M, max(L, M)))
+    axis = 0                     # the axes e_0 .. e_(axis-1) spanned by the vectors so far
+    for n in range(M):
+        v = np.zeros(V.shape[1])
+        if n:
+            # Components on the spanned axes: the earlier vectors span them, so this is exact.
+            v[:axis] = np.linalg.lstsq(V[:n, :axis], gram[n, :n], rcond=None)[0]
+        rest = 1.0 - v @ v
+        if rest > 1e-12:
+            v[axis] = np.sqrt(rest)
+            axis += 1
+        V[n] = np.where(np.abs(v) < 1e-12, 0.0, np.where(np.abs(v - 1.0) < 1e-12, 1.0, v))  # exact 0 and 1
+    if axis > L:
+        raise InputError(f"teacher angle:{degrees:g} needs {axis} output dimensions for M = {M} "
+                         f"(rank of F), but L = {L}")
+    return V[:, :L]
+
+
 def teacher_vectors(M, L, mode, rng):
-    """V, shape (M, L), for one of :data:`TEACHERS`."""
+    """V, shape (M, L), for one of :data:`TEACHERS` or ``'angle:DEG'`` (see :func:`parse_teacher`)."""
+    mode = parse_teacher(mode)
+    if mode.startswith("angle:"):
+        return teacher_angle(M, L, float(mode.split(":", 1)[1]))
     if mode == "degenerate":
         V = np.zeros((M, L))
         V[:, 0] = 1.0
@@ -41,8 +95,6 @@ def teacher_vectors(M, L, mode, rng):
     elif mode == "random":
         V = rng.standard_normal((M, L))
         V /= np.linalg.norm(V, axis=1, keepdims=True)
-    else:
-        choose("teacher", mode, TEACHERS)
     return V
 
 
@@ -88,7 +140,7 @@ def build_setup(K=SETUP_DEFAULTS["K"], M=SETUP_DEFAULTS["M"], L=SETUP_DEFAULTS["
         if isinstance(value, bool) or int(value) != value or value < 1:
             raise InputError(f"{name} must be an integer >= 1, got {value}")
     K, M, L, N = int(K), int(M), int(L), int(N)
-    choose("teacher", teacher, TEACHERS)
+    teacher = parse_teacher(teacher)
     choose("init", init, INITS)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise InputError(f"seed must be an integer >= 0, got {seed!r}")

@@ -19,6 +19,17 @@ Definition (parameters in :class:`PlateauCriteria`, exposed as CLI options):
    gap never takes eps_g below ``escape_fraction`` times the first one's level,
    and whose levels differ by less than ``min_drop``, are one plateau (noise
    can break a run without any escape).
+2b. A *drifting* plateau is a stall that is slow but not flat: a maximal run of
+   points with |s| <= ``drift`` (below the same ceiling and above min_level)
+   that spans at least ``min_span``, contains no flat plateau, is escaped (see 4),
+   and is entered and left by falls at least ``contrast`` times steeper than its
+   own median |s| (the largest |s| between the previous slow point and its start,
+   and between its end and the next slow point): a stall, not the gradual
+   acceleration of the initial decay.  The
+   curve's own later decay is the yardstick: a stall that drifts by 20 % per
+   decade before dropping by orders of magnitude is a plateau; a smooth power law
+   eps ~ alpha^-p, or one that bends from p = 0.3 to p = 1, never steepens by
+   that much and is not.  ``drift = 0`` switches this off.
 3. Its ``onset`` and ``end`` are the first and last alpha of the run, its
    ``level`` the smoothed eps_g at the flattest point of the run.
 4. Its ``escape_alpha`` is the first alpha after the run at which eps_g itself
@@ -48,16 +59,19 @@ class PlateauCriteria:
     escape_fraction: float = 0.5
     window: float = 0.1
     min_level: float = 1e-8
+    drift: float = 0.4
+    contrast: float = 4.0
 
     def __post_init__(self):
         checks = [("flatness", self.flatness > 0), ("min_span", self.min_span > 1),
+                  ("drift", self.drift >= 0), ("contrast", self.contrast > 1),
                   ("min_drop", 0 <= self.min_drop < 1), ("escape_fraction", 0 < self.escape_fraction < 1),
                   ("window", self.window > 0), ("min_level", self.min_level >= 0)]
         for name, ok in checks:
             if not (ok and np.isfinite(getattr(self, name))):
                 raise InputError(f"plateau criterion {name} = {getattr(self, name)} is out of range "
                                  "(flatness > 0, min_span > 1, 0 <= min_drop < 1, "
-                                 "0 < escape_fraction < 1, window > 0, min_level >= 0)")
+                                 "0 < escape_fraction < 1, window > 0, min_level >= 0, drift >= 0, contrast > 1)")
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,7 @@ class Plateau:
     level: float
     escape_alpha: float = None
     escaped: bool = False
+    escape_level: float = None   # the eps_g that counts as escaped (escape_fraction x level, or cascade mean)
 
     def as_dict(self):
         return asdict(self)
@@ -74,19 +89,26 @@ class Plateau:
 
 @dataclass(frozen=True)
 class PlateauReport:
-    """All plateaus in order, the main one's escape time, and an outcome.
+    """All plateaus in order, the main one's escape time, and an outcome (MODEL.md, "Plateau outcomes").
 
-    outcome: 'escaped' (the main plateau was left), 'no_plateau', or
-    'on_plateau_at_end' (the curve ends on its main plateau).
+    outcome: 'no_plateau'; 'escaped' when the *last* plateau was left (a run that escapes one
+    plateau and sticks on a lower one is not escaped); otherwise 'trapped' when
+    ``final_classification`` (set by :func:`plateau.outcomes.explain`) is 'trap', else
+    'on_plateau_at_end'.  ``fixed_points`` holds, per plateau, the JSON object of the fixed
+    point it passes (or None): the curve alone cannot tell a trap from a saddle.
     """
     plateaus: list = field(default_factory=list)
     main: int = None
+    fixed_points: list = None
+    final_classification: str = None
 
     @property
     def outcome(self):
         if not self.plateaus:
             return "no_plateau"
-        return "escaped" if self.plateaus[self.main].escaped else "on_plateau_at_end"
+        if self.plateaus[-1].escaped:
+            return "escaped"
+        return "trapped" if self.final_classification == "trap" else "on_plateau_at_end"
 
     @property
     def main_plateau(self):
@@ -99,14 +121,21 @@ class PlateauReport:
 
     def describe(self):
         """One line for people: the escape time or the outcome."""
+        if self.outcome in ("trapped", "on_plateau_at_end") and self.final_classification:
+            return f"{self.outcome.replace('_', ' ')} (final fixed point: {self.final_classification})"
         if self.escape_alpha is not None:
             return f"plateau, escape at alpha = {self.escape_alpha:.4g}"
         return self.outcome.replace("_", " ")
 
     def summary(self):
-        """The JSON fields: plateaus (list of objects), escape_alpha (or None), plateau_outcome."""
-        return {"plateaus": [p.as_dict() for p in self.plateaus], "escape_alpha": self.escape_alpha,
-                "plateau_outcome": self.outcome}
+        """The JSON fields: plateaus (list of objects, each with its ``fixed_point`` when explained),
+        escape_alpha (or None), plateau_outcome, n_plateaus, final_classification (or None)."""
+        plateaus = [p.as_dict() for p in self.plateaus]
+        for k, entry in enumerate(plateaus):
+            if self.fixed_points is not None:
+                entry.update(self.fixed_points[k])
+        return {"plateaus": plateaus, "escape_alpha": self.escape_alpha, "plateau_outcome": self.outcome,
+                "n_plateaus": len(self.plateaus), "final_classification": self.final_classification}
 
 
 def smooth_log_log(alpha, eps, window):
@@ -168,6 +197,7 @@ def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
         if alpha[stop] / alpha[start] >= criteria.min_span:
             flattest = start + int(np.argmin(np.abs(slope[start:stop + 1])))
             found.append((start, stop, float(smooth[flattest])))
+    found = sorted(found + _drifting(alpha, eps, smooth, slope, found, criteria))
     plateaus = []
     for k, (start, stop, level) in enumerate(found):
         threshold = criteria.escape_fraction * level
@@ -177,11 +207,39 @@ def detect_plateaus(alpha, eps_g, criteria=PlateauCriteria()):
             threshold = max(threshold, np.sqrt(level * found[k + 1][2]))
         escape = first_crossing(alpha, eps, stop, threshold)
         plateaus.append(Plateau(onset=float(alpha[start]), end=float(alpha[stop]), level=level,
-                                escape_alpha=escape, escaped=escape is not None))
+                                escape_alpha=escape, escaped=escape is not None, escape_level=float(threshold)))
     if not plateaus:
         return PlateauReport()
     main = int(np.argmax([p.end / p.onset for p in plateaus]))
     return PlateauReport(plateaus=plateaus, main=main)
+
+
+def _drifting(alpha, eps, smooth, slope, found, criteria):
+    """The drifting plateaus (definition 2b) as (start, stop, level) triples."""
+    if criteria.drift <= 0:
+        return []
+    ceiling = (1.0 - criteria.min_drop) * smooth[0]
+    slow = (np.abs(slope) <= criteria.drift) & (smooth <= ceiling) & (smooth > criteria.min_level)
+    runs = _flat_runs(slow)
+    out = []
+    for k, (start, stop) in enumerate(runs):
+        if alpha[stop] / alpha[start] < criteria.min_span or stop + 1 >= len(alpha):
+            continue
+        if any(start <= f_stop and f_start <= stop for f_start, f_stop, _ in found):
+            continue
+        # A stall: the curve falls into it and out of it, both times contrast x faster than it drifts
+        # (an accelerating initial decay has no steeper fall before it).
+        previous = runs[k - 1][1] + 1 if k > 0 else 0
+        following = runs[k + 1][0] if k + 1 < len(runs) else len(alpha)
+        drift = criteria.contrast * np.median(np.abs(slope[start:stop + 1]))
+        before, after = np.abs(slope[previous:start]), np.abs(slope[stop + 1:following])
+        if not len(before) or before.max() < drift or after.max() < drift:
+            continue
+        flattest = start + int(np.argmin(np.abs(slope[start:stop + 1])))
+        level = float(smooth[flattest])
+        if first_crossing(alpha, eps, stop, criteria.escape_fraction * level) is not None:
+            out.append((start, stop, level))
+    return out
 
 
 def _flat_runs(flat):

@@ -53,11 +53,22 @@ def plot_order_parameters(trajectory, ax=None, names=("R", "Q")):
     return ax
 
 
-def shade_plateaus(ax, plateaus, predicted_escape=None):
-    """Shade each detected plateau (onset..end), mark its escape; mark a predicted escape."""
+_PLATEAU_COLOURS = {"saddle": "tab:orange", "trap": "tab:purple", "undecided": "tab:gray"}
+
+
+def shade_plateaus(ax, plateaus, predicted_escape=None, label_types=False):
+    """Shade each detected plateau (onset..end), coloured and, with ``label_types``, labelled by the
+    class of its fixed point when the report is explained (:func:`plateau.outcomes.explain`); mark
+    its escape; mark a predicted escape."""
     for k, p in enumerate(plateaus.plateaus):
-        ax.axvspan(p.onset, p.end, color="tab:orange", alpha=0.15, linewidth=0,
-                   label="plateau" if k == 0 else None)
+        kind = None
+        if plateaus.fixed_points is not None:
+            kind = plateaus.fixed_points[k]["fixed_point"]["classification"]
+        ax.axvspan(p.onset, p.end, color=_PLATEAU_COLOURS.get(kind, "tab:orange"), alpha=0.15, linewidth=0,
+                   label="plateau" if k == 0 and kind is None else None)
+        if label_types and kind is not None:
+            ax.text(np.sqrt(p.onset * p.end), 0.97, kind, transform=ax.get_xaxis_transform(), ha="center",
+                    va="top", fontsize="small", color=_PLATEAU_COLOURS.get(kind, "black"))
         if p.escape_alpha is not None:
             ax.axvline(p.escape_alpha, color="tab:orange", linewidth=1.2,
                        label="measured escape" if k == plateaus.main else None)
@@ -100,7 +111,7 @@ def trajectory_figure(trajectory, title=None, plateaus=None, predicted_escape=No
                      label="unspecialised fixed point")
     if plateaus is not None:
         for ax in (left, right):
-            shade_plateaus(ax, plateaus, predicted_escape)
+            shade_plateaus(ax, plateaus, predicted_escape, label_types=ax is left)
     if plateaus is not None or fixed_point_eps_g is not None:
         left.legend(fontsize="small")
     if title:
@@ -173,10 +184,25 @@ _SCAN_LABELS = {"escape_alpha": r"escape time $\alpha_{esc}$", "plateau_level": 
                 "alpha_to_target": r"$\alpha$ at which $\epsilon_g = 10^{-3}$"}
 
 
+def _angles(values):
+    """The degrees of teachers that are all 'angle:DEG', else None (they are then plotted as numbers)."""
+    if values and all(isinstance(v, str) and v.startswith("angle:") for v in values):
+        return [float(v.split(":", 1)[1]) for v in values]
+    return None
+
+
+def _x_label(series, x):
+    return "teacher output angle (degrees)" if x == "teacher" and _angles(series[0].x) else x
+
+
 def _scan_positions(series, x):
-    """x positions (numbers, or category indices) per series, dodged so that markers do not overlap."""
+    """x positions (numbers, or category indices) per series, dodged so that markers do not overlap;
+    teachers 'angle:DEG' sit at DEG."""
     values = series[0].x
-    numeric = all(isinstance(v, (int, float)) for v in values)
+    angles = _angles(values)
+    numeric = angles is not None or all(isinstance(v, (int, float)) for v in values)
+    if angles is not None:
+        values = angles
     base = np.array(values, dtype=float) if numeric else np.arange(len(values), dtype=float)
     spacing = np.min(np.diff(base)) if len(base) > 1 else 1.0
     n = len(series)
@@ -222,7 +248,7 @@ def plot_scan_series(series, x, y, ax=None, markers=True):
     if not numeric:
         ax.set_xticks(np.arange(len(series[0].x)))
         ax.set_xticklabels([str(v) for v in series[0].x])
-    ax.set_xlabel(x)
+    ax.set_xlabel(_x_label(series, x))
     ax.set_ylabel(_SCAN_LABELS.get(y, y))
     ax.margins(y=0.12)
     handles = [plt.Line2D([], [], linestyle="none", marker=m, color="gray", markersize=7, label=name)
@@ -231,7 +257,8 @@ def plot_scan_series(series, x, y, ax=None, markers=True):
 
 
 def plot_plateau_fraction(series, x, ax=None):
-    """The fraction of finished seeds with a plateau, against x, one line per series."""
+    """The fraction of finished seeds with a plateau (solid) and of trapped seeds (dashed, outcome
+    'trapped'), against x, one colour per series."""
     import matplotlib.pyplot as plt
     if ax is None:
         _, (ax,) = _new_axes(1)
@@ -241,12 +268,16 @@ def plot_plateau_fraction(series, x, ax=None):
         fraction = np.array([w / f if f else np.nan for w, f in zip(s.with_plateau, s.finished)])
         ax.plot(pos, fraction, marker="o", markersize=4, linewidth=1.3, color=colors[k % len(colors)],
                 label=s.label)
+        trapped = np.array([t / f if f else np.nan for t, f in zip(s.trapped, s.finished)])
+        if np.nansum(trapped) > 0:
+            ax.plot(pos, trapped, marker="s", markersize=3.5, linewidth=1.1, linestyle="--",
+                    color=colors[k % len(colors)])
     if not numeric:
         ax.set_xticks(np.arange(len(series[0].x)))
         ax.set_xticklabels([str(v) for v in series[0].x])
     ax.set_ylim(-0.05, 1.05)
-    ax.set_xlabel(x)
-    ax.set_ylabel("fraction of seeds with a plateau")
+    ax.set_xlabel(_x_label(series, x))
+    ax.set_ylabel("fraction of seeds with a plateau\n(dashed: trapped)")
     return ax
 
 

@@ -94,17 +94,19 @@ class StabilityResult:
 
 
 def measure_escape(setup, result, criteria=PlateauCriteria(), alpha_max=None):
-    """Integrate ``setup`` and measure its plateaus, to check a :class:`StabilityResult`'s prediction.
+    """Integrate ``setup`` and explain its plateaus (:func:`plateau.outcomes.explain`), to check a
+    :class:`StabilityResult`'s prediction.
 
     ``alpha_max`` defaults to 3x the predicted escape (at least 1e3), or 1e4 when
     there is no prediction.  Returns (Trajectory, PlateauReport).
     """
-    from .plateaus import trajectory_plateaus
+    from .outcomes import explain
     if alpha_max is None:
         predicted = result.predicted_escape_alpha
         alpha_max = max(1e3, 3 * predicted) if predicted else 1e4
     trajectory = integrate(setup, alpha_max, points=800)
-    return trajectory, trajectory_plateaus(trajectory, criteria)
+    return trajectory, explain(trajectory, criteria)
+
 
 
 # --- the symmetric subspace --------------------------------------------------------
@@ -188,7 +190,7 @@ def analyse(setup, criteria=PlateauCriteria(), settle_alpha=None):
     unstable = np.abs(values.real - lam) <= 1e-6 * max(1.0, abs(lam))
     amplitude = _unstable_amplitude(f, reduced_flow, z0, y0 - ys0, settle, vectors, unstable, active, lam,
                                     y_fp, (K, M, L))
-    a_star = _escape_amplitude(setup, y_fp, vectors[:, np.argmax(values.real)].real, active, lam,
+    a_star = escape_amplitude(setup, y_fp, vectors[:, np.argmax(values.real)].real, active, lam,
                                criteria.escape_fraction * eps_fp)
     result.unstable_amplitude, result.escape_amplitude = amplitude, a_star
     if not amplitude or a_star is None:
@@ -282,7 +284,7 @@ def _unstable_amplitude(f, reduced_flow, z0, u0, settle, vectors, unstable, acti
     return float(np.linalg.norm(component.real) * scale)
 
 
-def _escape_amplitude(setup, y_fp, direction, active, lam, threshold, eps=1e-7):
+def escape_amplitude(setup, y_fp, direction, active, lam, threshold, eps=1e-7):
     """a* = eps exp(lam tau), tau the time from y_fp + eps v until eps_g <= threshold."""
     v = np.zeros_like(y_fp)
     v[active] = direction / np.linalg.norm(direction)

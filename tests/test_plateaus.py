@@ -97,3 +97,52 @@ def test_cascade_of_an_ode_run_in_order():
     assert first.end < first.escape_alpha < second.onset < second.end < second.escape_alpha
     assert 0.5 * first.level < second.level < (1 - 0.25) * first.level
     assert report.outcome == "escaped"
+
+
+# --- drifting plateaus and smooth decays (definition 2b) ------------------------------------------
+def test_slowly_drifting_stall_is_a_plateau():
+    # A fall with slope -1.4 into a stall drifting 0.033 -> 0.0165 over alpha 20..1000 (slope -0.11,
+    # then -0.22 over 100..1000: steeper than flatness 0.1), then a drop with slope -4: the shape of
+    # the seed 6.
+    knots = [(3, 0.5), (20, 0.033), (100, 0.0275), (1000, 0.0165), (10000, 0.0165 / 10 ** 4)]
+    curve = piecewise_curve(ALPHA, knots)
+    assert detect_plateaus(ALPHA, curve, PlateauCriteria(drift=0)).outcome == "no_plateau"   # the old definition
+    report = detect_plateaus(ALPHA, curve)
+    assert len(report.plateaus) == 1 and report.outcome == "escaped"
+    p = report.plateaus[0]
+    # The stall runs from the end of the steep fall (alpha 20) to the drop (alpha 1000).
+    assert 20 / WINDOW_FACTOR <= p.onset <= 20 * WINDOW_FACTOR and 1000 / WINDOW_FACTOR <= p.end <= 1000
+    assert 0.0165 <= p.level <= 0.033
+    # Escape where eps falls to half the level on the slope -4 drop.
+    assert p.escape_alpha == pytest.approx(1000 * (p.level / 2 / 0.0165) ** (-1 / 4), rel=0.01)
+
+
+@pytest.mark.parametrize("power", [0.15, 0.3, 1.0])
+def test_smooth_power_law_decay_is_no_plateau(power):
+    curve = 0.5 * (1 + ALPHA) ** -power
+    assert detect_plateaus(ALPHA, curve).outcome == "no_plateau"
+
+
+def test_power_law_that_bends_from_03_to_1_is_no_plateau():
+    knots = [(0.01, 0.5), (1000, 0.5 * (1000 / 0.01) ** -0.3), (10000, 0.5 * (1000 / 0.01) ** -0.3 / 10)]
+    assert detect_plateaus(ALPHA, piecewise_curve(ALPHA, knots)).outcome == "no_plateau"
+
+
+def test_drifting_stall_at_the_end_of_the_curve_is_not_claimed():
+    # Without the later fall the curve alone cannot tell a drifting stall from a power law.
+    knots = [(1, 0.5), (100, 0.0275), (10000, 0.0275 / 10 ** 0.44)]
+    assert detect_plateaus(ALPHA, piecewise_curve(ALPHA, knots)).outcome == "no_plateau"
+
+
+def test_accelerating_initial_decay_is_no_drifting_plateau():
+    # Slope growing steadily from -0.06 to -0.4 and then a fast fall (K = M = 2 orthogonal teacher,
+    # seed 8): no steeper fall leads into the slow stretch, so it is the start of learning, not a stall.
+    knots = [(1, 0.37), (3, 0.333), (7, 0.297), (14, 0.246), (28, 0.188), (57, 0.12), (120, 0.0143), (10000, 1e-7)]
+    assert detect_plateaus(ALPHA, piecewise_curve(ALPHA, knots)).outcome == "no_plateau"
+
+
+def test_drift_criteria_are_validated():
+    with pytest.raises(ValueError, match="contrast"):
+        PlateauCriteria(contrast=1.0)
+    with pytest.raises(ValueError, match="drift"):
+        PlateauCriteria(drift=-0.1)

@@ -30,8 +30,8 @@ def _title(kind, setup, extra=""):
 def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, fisher, save_setup, as_json, **options):
     """Integrate the order-parameter ODEs and write the trajectory file."""
     from ..ode import integrate
-    from ..plateaus import trajectory_plateaus
     from ..limits import check_points
+    from ..outcomes import explain
     check_paths(out, plot, save_setup, inputs=[("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
     force = options.pop("force")
@@ -42,7 +42,7 @@ def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, fisher, save_s
     trajectory = integrate(setup, alpha_max, alphas=alphas, points=points,
                            method=method, rtol=rtol, atol=atol)
     elapsed = time.perf_counter() - start
-    plateaus = trajectory_plateaus(trajectory, criteria)
+    plateaus = explain(trajectory, criteria)
     write_outputs(setup, trajectory, out, plot, save_setup, _title("ODE", setup), plateaus, fisher)
     report(run_summary(setup, trajectory, elapsed, plateaus), as_json, trajectory)
 
@@ -51,29 +51,34 @@ def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, fisher, save_s
 @model_options
 @plateau_options
 @click.option("--alpha-max", "alpha_max", type=float,
-              help="Also integrate to this alpha and measure the escape (default with --plot: "
-                   "3x the predicted escape, at least 1e3).")
+              help="Integrate to this alpha to measure and explain the plateaus "
+                   "[3x the predicted escape, at least 1e3; 1e4 without a prediction].")
 @click.option("--plot", type=click.Path(dir_okay=False),
-              help="Trajectory with the detected plateau shaded and the predicted escape marked.")
+              help="Trajectory with the detected plateaus shaded and the predicted escape marked.")
 @click.option("--json", "as_json", is_flag=True, help="Print the analysis as JSON to stdout.")
 def stability(alpha_max, plot, as_json, **options):
-    """Find the plateau's unspecialised fixed point, its eigenvalues and the predicted escape time."""
+    """The unspecialised fixed point, its eigenvalues and the escape predicted from the start; the
+    measured plateaus with the fixed point behind each and the escape predicted from the plateau."""
+    from ..escape import warnings
     from ..stability import analyse, measure_escape
     check_paths(plot=plot, inputs=[("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
     setup = pop_setup(options, options.pop("force"))
     result = analyse(setup, criteria)
     info = result.summary(setup)
-    if alpha_max is not None or plot:
-        trajectory, plateaus = measure_escape(setup, result, criteria, alpha_max)
-        info.update(plateaus.summary())
-        info["measured_escape_alpha"] = plateaus.escape_alpha
-        if plot:
-            from ..plotting import trajectory_figure
-            fig = trajectory_figure(trajectory, plateaus=plateaus, predicted_escape=result.predicted_escape_alpha,
-                                    fixed_point_eps_g=result.eps_g,
-                                    title=_title("ODE", setup) + f", eta={setup.eta:g}")
-            save_figure(fig, plot)
+    trajectory, plateaus = measure_escape(setup, result, criteria, alpha_max)
+    info.update(plateaus.summary())
+    info["measured_escape_alpha"] = plateaus.escape_alpha
+    main = plateaus.main
+    info["predicted_escape_from_plateau"] = (None if main is None else
+                                             plateaus.fixed_points[main].get("predicted_escape_from_plateau"))
+    info["warnings"] = warnings(result, plateaus)
+    if plot:
+        from ..plotting import trajectory_figure
+        fig = trajectory_figure(trajectory, plateaus=plateaus, predicted_escape=result.predicted_escape_alpha,
+                                fixed_point_eps_g=result.eps_g,
+                                title=_title("ODE", setup) + f", eta={setup.eta:g}")
+        save_figure(fig, plot)
     if as_json:
         click.echo(json.dumps(info, indent=1))
         return
@@ -82,9 +87,14 @@ def stability(alpha_max, plot, as_json, **options):
         top = ", ".join(f"{z.real:.4g}" + (f"{z.imag:+.3g}i" if z.imag else "")
                         for z in sorted(result.eigenvalues, key=lambda z: -z.real)[:4])
         click.echo(f"fixed point eps_g = {result.eps_g:.6g}; leading eigenvalues: {top}")
-    if "measured_escape_alpha" in info:
-        measured = info["measured_escape_alpha"]
-        click.echo("measured escape: " + (f"alpha = {measured:.4g}" if measured else info["plateau_outcome"]))
+    measured = info["measured_escape_alpha"]
+    click.echo("measured escape: " + (f"alpha = {measured:.4g}" if measured else info["plateau_outcome"]))
+    if info["predicted_escape_from_plateau"]:
+        click.echo(f"escape predicted from the plateau: alpha = {info['predicted_escape_from_plateau']:.4g}")
+    for k, entry in enumerate(plateaus.fixed_points or []):
+        click.echo(f"plateau {k}: {entry['fixed_point']['message']}")
+    for text in info["warnings"]:
+        click.echo(f"Warning: {text}", err=True)
 
 
 @cli.command()
@@ -99,7 +109,7 @@ def stability(alpha_max, plot, as_json, **options):
 @plateau_options
 def sgd(N, out, plot, fisher, save_setup, as_json, **options):
     """Simulate online SGD in N dimensions and write the run-averaged trajectory file."""
-    from ..plateaus import trajectory_plateaus
+    from ..outcomes import explain
     from ..sgd import simulate
     check_paths(out, plot, save_setup, inputs=[("--setup", options["setup_file"])])
     criteria = pop_criteria(options)
@@ -109,7 +119,7 @@ def sgd(N, out, plot, fisher, save_setup, as_json, **options):
     begin = time.perf_counter()
     trajectory = simulate(setup, N, **kwargs)
     elapsed = time.perf_counter() - begin
-    plateaus = trajectory_plateaus(trajectory, criteria)
+    plateaus = explain(trajectory, criteria)
     write_outputs(setup, trajectory, out, plot, save_setup,
                   _title("SGD", setup, f", N={N}, {kwargs['seeds']} runs"), plateaus, fisher)
     report(run_summary(setup, trajectory, elapsed, plateaus), as_json, trajectory)

@@ -42,7 +42,9 @@ def model_options(func):
                      help=f"Learning rule: gd (plain gradient) or ngd (natural gradient, MODEL.md) [{ALGORITHM}]."),
         click.option("--damping", type=float,
                      help="NGD damping eps >= 0 on the scaled Fisher metric (required with --algorithm ngd)."),
-        click.option("--teacher", type=click.Choice(TEACHERS), help=f"Teacher second layer [{D['teacher']}]."),
+        click.option("--teacher", callback=_teacher, metavar="[" + "|".join(TEACHERS) + "|angle:DEG]",
+                     help="Teacher second layer; angle:DEG: unit output vectors at pairwise angle DEG "
+                          f"(0 = degenerate, 90 = orthogonal) [{D['teacher']}]."),
         click.option("--init", type=click.Choice(INITS), help=f"Student start [{D['init']}]."),
         click.option("--init-scale", "init_scale", type=float,
                      help=f"Scale of the student's initial weights [{D['init_scale']}]."),
@@ -55,6 +57,12 @@ def model_options(func):
 
 yes_option = click.option("--yes", "force", is_flag=True,
                           help="Run even when the input exceeds a resource limit (README, Limits).")
+
+
+def _teacher(ctx, param, value):
+    """Validated once, by the package's own parser (an InputError is the one-line error)."""
+    from ..builders import parse_teacher
+    return None if value is None else parse_teacher(value)
 
 
 MODEL_OPTION_NAMES = ("setup_file", "K", "M", "L", "activation", "eta", "eta_w", "sigma", "algorithm", "damping",
@@ -95,6 +103,9 @@ _CRITERIA_HELP = {
     "escape_fraction": "Escape: eps_g falls below this x the plateau level.",
     "window": "Half-width of the log-log smoothing window, in decades of alpha.",
     "min_level": "Flat stretches below this eps_g are a finished run, not a plateau.",
+    "drift": "A slow stall with |d ln eps_g / d ln alpha| <= this is a (drifting) plateau when a fall "
+             "--contrast times steeper follows; 0 switches drifting plateaus off.",
+    "contrast": "How much steeper than a drifting stall its escape must be.",
 }
 
 

@@ -14,7 +14,8 @@ _GRID_OPTIONS = [
     ("K", "--K", True, f"Student hidden units [{S['K']}]."),
     ("M", "--M", True, f"Teacher hidden units [{S['M']}]."),
     ("L", "--L", True, f"Output units [{S['L']}]."),
-    ("teacher", "--teacher", False, f"Teacher second layers: {','.join(TEACHERS)} [{S['teacher']}]."),
+    ("teacher", "--teacher", False, f"Teacher second layers: {','.join(TEACHERS)} or angle:DEG "
+                                    f"(e.g. angle:0,angle:30,angle:90) [{S['teacher']}]."),
     ("init", "--init", False, f"Student starts: {','.join(INITS)} [{S['init']}]."),
     ("activation", "--activation", False, f"Activations: {','.join(ACTIVATIONS)} [{S['activation']}]."),
     ("algorithm", "--algorithm", False, f"Learning rules: {','.join(ALGORITHMS)} [{ALGORITHM}]."),

@@ -21,8 +21,13 @@ Results:
 ========================  =====================================================
 ``status``                'finished', 'diverged', 'failed' (the run stopped
                           early) or 'error' (the point raised; see ``message``)
-``plateau_outcome``       'escaped', 'no_plateau' or 'on_plateau_at_end'
-``n_plateaus``            number of plateaus detected
+``plateau_outcome``       'escaped' (left its last plateau), 'trapped' (ends near a
+                          fixed point with no unstable direction), 'on_plateau_at_end'
+                          (still near a saddle, or undecided), 'no_plateau' (MODEL.md)
+``final_classification``  for runs ending on a plateau, the class of the fixed point
+                          at the final state: 'saddle', 'trap', 'undecided', or 'far'
+                          (none near); empty otherwise (:mod:`plateau.outcomes`)
+``n_plateaus``            number of plateaus detected (the length of the cascade)
 ``plateau_level``         eps_g on the main (longest) plateau
 ``plateau_onset``, ``plateau_end``   first and last alpha of the main plateau's flat run
 ``escape_alpha``          first alpha after it with eps_g < escape_fraction x level
@@ -46,8 +51,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-from ..choices import (ACTIVATIONS, ALGORITHM, ALGORITHMS, ENGINES, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS,
-                       TEACHERS)
+from ..choices import ACTIVATIONS, ALGORITHM, ALGORITHMS, ENGINES, INITS, POINTS, SCAN_DEFAULTS, SGD_N, SGD_RUNS
 from ..errors import InputError
 from ..plateaus import PlateauCriteria
 
@@ -63,17 +67,18 @@ GRID_TYPES = {"K": int, "M": int, "L": int, "teacher": str, "init": str, "activa
 GRID_ADDED = {"algorithm": ALGORITHM, "damping": None}
 #: What the file's JSON says about the damping (it is not a setting: differences() ignores it).
 DAMPING_NOTE = "damping applies to algorithm ngd only: gd rows leave it empty and are run once"
-RESULTS = ("status", "plateau_outcome", "n_plateaus", "plateau_level", "plateau_onset", "plateau_end",
+RESULTS = ("status", "plateau_outcome", "final_classification", "n_plateaus", "plateau_level", "plateau_onset", "plateau_end",
            "escape_alpha", "plateau_length", "fisher_min", "alpha_to_target", "final_alpha", "final_eps_g",
            "wall_time", "message")
 #: The type of each result column that is not a float.
-RESULT_TYPES = {"status": str, "plateau_outcome": str, "message": str, "n_plateaus": int}
+RESULT_TYPES = {"status": str, "plateau_outcome": str, "final_classification": str, "message": str,
+                "n_plateaus": int}
 COLUMNS = GRID + RESULTS
 NUMERIC_RESULTS = tuple(name for name in RESULTS if RESULT_TYPES.get(name, float) is not str)
 
 DEFAULT_GRID = {**{name: (SCAN_DEFAULTS[name],) for name in GRID if name in SCAN_DEFAULTS},
                 "algorithm": (ALGORITHM,), "damping": ()}
-_CHOICES = {"teacher": TEACHERS, "init": INITS, "activation": ACTIVATIONS, "algorithm": ALGORITHMS}
+_CHOICES = {"init": INITS, "activation": ACTIVATIONS, "algorithm": ALGORITHMS}   # teachers: builders.parse_teacher
 # The JSON form keeps the name the setting had before the rename, so that scan files written
 # then are still read and resumed: format 1 stores sgd_runs as "sgd_seeds".
 _JSON_NAMES = {"sgd_runs": "sgd_seeds"}
@@ -259,6 +264,9 @@ def _convert(name, value):
         raise InputError(f"{_option(name)} takes {'integers' if kind is int else 'numbers'}, "
                          f"got {value!r}") from None
     value = str(value).strip()
+    if name == "teacher":
+        from ..builders import parse_teacher
+        return parse_teacher(value)
     if name in _CHOICES and value not in _CHOICES[name]:
         raise InputError(f"unknown {name} {value!r}; choose from {', '.join(_CHOICES[name])}")
     return value

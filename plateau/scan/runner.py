@@ -5,7 +5,8 @@ Each point builds its setup with :func:`plateau.builders.build_setup` (``seed``
 is build_setup's seed) and sets its learning rule (``algorithm``, ``damping``:
 :meth:`plateau.model.Setup.with_scalars`), integrates the ODEs (:func:`plateau.ode.integrate`) or
 simulates SGD (:func:`plateau.sgd.simulate`, base seed = the point's seed),
-measures the plateaus of eps_g (:func:`plateau.plateaus.trajectory_plateaus`)
+measures and explains the plateaus of eps_g (:func:`plateau.outcomes.explain`: the
+outcome and the class of the final fixed point; no escape prediction)
 and gives one row of :data:`plateau.scan.definition.COLUMNS`.
 """
 import time
@@ -36,7 +37,8 @@ def run_point(point, settings, threads=1):
     """
     from ..builders import build_setup
     from ..choices import TARGET_EPS_G
-    from ..plateaus import alpha_to_reach, trajectory_plateaus
+    from ..outcomes import explain
+    from ..plateaus import alpha_to_reach
     point = {**GRID_ADDED, **point}
     row = dict(point, **{name: None for name in RESULTS})
     start = time.perf_counter()
@@ -58,7 +60,7 @@ def run_point(point, settings, threads=1):
         if len(trajectory.alpha):
             row.update(final_alpha=float(trajectory.alpha[-1]), final_eps_g=float(trajectory.eps_g[-1]))
         if trajectory.status == "finished":
-            report = trajectory_plateaus(trajectory, PlateauCriteria(**settings["criteria"]))
+            report = explain(trajectory, PlateauCriteria(**settings["criteria"]), predict=False)
             row.update(_plateau_columns(report), fisher_min=_fisher_min(trajectory, report),
                        alpha_to_target=alpha_to_reach(trajectory.alpha, trajectory.eps_g, TARGET_EPS_G))
     except Exception as exc:   # a failing point becomes a row, not the end of the scan
@@ -70,7 +72,8 @@ def run_point(point, settings, threads=1):
 
 
 def _plateau_columns(report):
-    out = {"plateau_outcome": report.outcome, "n_plateaus": len(report.plateaus)}
+    out = {"plateau_outcome": report.outcome, "n_plateaus": len(report.plateaus),
+           "final_classification": report.final_classification}
     main = report.main_plateau
     if main is not None:
         out.update(plateau_level=main.level, plateau_onset=main.onset, plateau_end=main.end,

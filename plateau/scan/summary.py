@@ -17,9 +17,9 @@ class ScanSeries:
 
     x (n,); for y: mean, median, low, high (over the seeds that have a value; NaN where
     none has), count (seeds with a value); no_plateau, on_plateau (seeds whose run finished with
-    no plateau / still on the plateau or trapped (:data:`STUCK_OUTCOMES`), and have no value), stopped (seeds whose run did not
-    finish), finished (seeds whose run finished) and with_plateau (finished seeds with a plateau);
-    all lists of length n.
+    no plateau / still on the plateau or trapped (:data:`STUCK_OUTCOMES`), and have no value), stopped
+    (seeds whose run did not finish), finished (seeds whose run finished), with_plateau (finished seeds
+    with a plateau) and trapped (finished seeds whose outcome is 'trapped'); all lists of length n.
     """
     label: str
     params: dict
@@ -34,6 +34,7 @@ class ScanSeries:
     stopped: list
     finished: list
     with_plateau: list
+    trapped: list
 
 
 def scan_series(definition, rows, x="L", y="escape_alpha"):
@@ -70,7 +71,7 @@ def scan_series(definition, rows, x="L", y="escape_alpha"):
     for combo in definition.combinations(group_names, where=lambda point: point[x] is not None):
         members = groups.get(combo, [])
         columns = {k: [] for k in ("mean", "median", "low", "high", "count", "no_plateau", "on_plateau", "stopped",
-                                    "finished", "with_plateau")}
+                                    "finished", "with_plateau", "trapped")}
         for xv in xs:
             here = [row for row in members if row[x] == xv]
             values = [row[y] for row in here if row[y] is not None]
@@ -87,6 +88,7 @@ def scan_series(definition, rows, x="L", y="escape_alpha"):
             columns["finished"].append(len(finished))
             columns["with_plateau"].append(sum(r["plateau_outcome"] in ("escaped",) + STUCK_OUTCOMES
                                                for r in finished))
+            columns["trapped"].append(sum(r["plateau_outcome"] == "trapped" for r in finished))
         label = ", ".join(f"{name}={show_value(value)}" for name, value in zip(group_names, combo)
                           if value is not None) or y
         series.append(ScanSeries(label=label, params=dict(zip(group_names, combo)), x=xs, **columns))
