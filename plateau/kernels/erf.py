@@ -107,7 +107,9 @@ def i4_contract(C, a, b, x, y):
     L4 C_cd - (1 + C_aa) q_c q_d - (1 + C_bb) p_c p_d + C_ab (p_c q_d + p_d q_c),
     and L1 = L0(c, c) + L4, L2 = L0(d, d) + L4.  The arcsine arguments of all
     pairs go into one buffer, mapped by the vectorised :func:`asin_into` (the
-    pairs are summed in the same order as one loop over c <= d would).
+    pairs are summed in the same order as one loop over c <= d would).  Small
+    networks (K + M <= 8), where the buffers cost more than they save, take the
+    scalar loop with the C library's arcsine.
     """
     n = C.shape[0]
     s_a = 1.0 + C[a, a]
@@ -119,6 +121,8 @@ def i4_contract(C, a, b, x, y):
         lam0 = (lam4 * C[c, c] - s_a * C[b, c] * C[b, c] - s_b * C[a, c] * C[a, c]
                 + 2.0 * c_ab * C[a, c] * C[b, c])
         norm[c] = 1.0 / math.sqrt(lam0 + lam4)
+    if n <= _SCALAR_UP_TO:
+        return _FOUR_OVER_PI2 * _i4_pairs_scalar(C, a, b, x, y, s_a, s_b, c_ab, lam4, norm) / math.sqrt(lam4)
     pairs = n * (n + 1) // 2
     arg = np.empty(pairs)
     weight = np.empty(pairs)
@@ -146,3 +150,21 @@ def i4_contract(C, a, b, x, y):
     for k in range(pairs):
         total += weight[k] * angle[k]
     return _FOUR_OVER_PI2 * total / math.sqrt(lam4)
+
+
+_SCALAR_UP_TO = 8
+
+
+@jit
+def _i4_pairs_scalar(C, a, b, x, y, s_a, s_b, c_ab, lam4, norm):
+    n = C.shape[0]
+    total = 0.0
+    for c in range(n):
+        for d in range(c, n):
+            weight = x[c] * y[d]
+            if d != c:
+                weight += x[d] * y[c]
+            lam0 = (lam4 * C[c, d] - s_a * C[b, c] * C[b, d] - s_b * C[a, c] * C[a, d]
+                    + c_ab * (C[a, c] * C[b, d] + C[a, d] * C[b, c]))
+            total += weight * _safe_arcsin(lam0 * norm[c] * norm[d])
+    return total
