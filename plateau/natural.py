@@ -75,6 +75,8 @@ def step_function(setup):
     act = ACTIVATION_CODES[setup.activation]
     code, eps = algorithm_code(setup)
     eta, eta_w, sigma = setup.eta, setup.eta_w, setup.sigma
+    from .kernels.entries import announce_compile
+    announce_compile(sgd_ngd.ngd_steps if code == NGD else gd_kernels.sgd_steps, "sgd-ngd" if code == NGD else "sgd")
     if code == NGD:
         def steps(J, W, B, V, n, rng_x, rng_z, limit):
             return sgd_ngd.ngd_steps(J, W, B, V, n, act, eta, eta_w, sigma, eps, rng_x, rng_z, limit)

@@ -14,9 +14,8 @@ import numpy as np
 from .choices import ATOL as DEFAULT_ATOL, DIVERGENCE_THRESHOLD, METHOD, METHODS, POINTS as DEFAULT_POINTS
 from .choices import RTOL as DEFAULT_RTOL
 from .errors import InputError, choose
-from .kernels import dopri, tableau
+from .kernels import dopri, entries, tableau
 from .kernels.integrals import ACTIVATION_CODES
-from .kernels.ngd import rhs_any
 from .kernels.rhs import generalisation_error_path
 from .kernels.state import pack, unpack
 from .interrupts import check as check_interrupt, deferred_interrupts
@@ -54,8 +53,17 @@ def initial_state(setup):
 
 def rhs_function(setup):
     """f(y) -> dy/dalpha for this setup, on packed states (n,)."""
-    args = kernel_arguments(setup) + algorithm_arguments(setup)  # once: f is the solvers' hot path
-    return lambda y: rhs_any(np.ascontiguousarray(y, dtype=float), *args)
+    act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
+    f, model = entries.rhs_entry(act, algo), model_arguments(setup)   # once: f is the solvers' hot path
+    entries.announce_compile(entries.ode_entry(act, algo), "ode-ngd" if algo else "ode", act)
+    tab = tableau.A, tableau.B, tableau.C, tableau.E, tableau.P
+    return lambda y: f(np.ascontiguousarray(y, dtype=float), model, tab)
+
+
+def model_arguments(setup):
+    """(T, V, K, M, eta, eta_w, sigma, damping): the model tuple of the compiled ODE entries."""
+    T, V, K, M, _, eta, eta_w, sigma = kernel_arguments(setup)
+    return (T, V, int(K), int(M), float(eta), float(eta_w), float(sigma), float(algorithm_arguments(setup)[1]))
 
 
 def kernel_arguments(setup):
@@ -137,7 +145,10 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
     fixed point or None).
     """
     import time
-    args = kernel_arguments(setup) + tuple(algorithm_arguments(setup))
+    act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
+    run = entries.ode_entry(act, algo)
+    entries.announce_compile(run, "ode-ngd" if algo else "ode", act)
+    model, tab = model_arguments(setup), (tableau.A, tableau.B, tableau.C, tableau.E, tableau.P)
     Y = np.empty((len(grid), len(y0)))
     done, t, y, h, n_rhs, steps, budget = 0, 0.0, y0, -1.0, 0, 0, 100
     settled = SettledCheck(setup, rtol)
@@ -146,16 +157,15 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
         try:
             while True:
                 begin = time.perf_counter()
-                Yc, n_done, t, code, n_c, y, h, n_steps = dopri.integrate(
-                    y, t, h, grid[done:], *args, rtol, atol, tableau.A, tableau.B, tableau.C, tableau.E,
-                    tableau.P, threshold, min(budget, _MAX_STEPS - steps))
+                Yc, n_done, t, code, n_c, y, h, n_steps, f = run(
+                    y, float(t), float(h), grid[done:], model, tab, (rtol, atol, threshold, min(budget, _MAX_STEPS - steps)))
                 check_interrupt()
                 Y[done:done + n_done] = Yc[:n_done]
                 done, n_rhs, steps = done + n_done, n_rhs + int(n_c), steps + int(n_steps)
                 bar.update(n_done)
                 if code != dopri.TOO_MANY_STEPS or done == len(grid) or steps >= _MAX_STEPS:
                     return Y[:done], t, code, n_rhs, None
-                if settled(y):   # a stable fixed point: the remaining times hold its state
+                if settled(y, f):   # a stable fixed point: the remaining times hold its state
                     Y[done:] = y
                     return Y, grid[-1], dopri.FINISHED, n_rhs, t
                 # Aim the next chunk at CHUNK_SECONDS (at most 10x more steps than this one).
@@ -180,18 +190,19 @@ class SettledCheck:
     UNSTABLE_TOL = 1e-7
 
     def __init__(self, setup, rtol):
-        self.f, self.setup, self.rtol, self.given_up = rhs_function(setup), setup, rtol, False
+        self.setup, self.rtol, self.given_up = setup, rtol, False
 
-    def __call__(self, y):
+    def __call__(self, y, f):
+        """``f`` is dy/dalpha at y."""
         if self.given_up:
             return False
-        speed = float(np.max(np.abs(self.f(y))))
+        speed = float(np.max(np.abs(f)))
         if speed > self.SETTLED_SPEED:
             return False
         from .stability import active_coordinates, jacobian
         setup = self.setup
-        values = np.linalg.eigvals(jacobian(self.f, y, active_coordinates(setup.K, setup.M, setup.L,
-                                                                          setup.eta_w > 0)))
+        values = np.linalg.eigvals(jacobian(rhs_function(setup), y, active_coordinates(setup.K, setup.M, setup.L,
+                                                                                      setup.eta_w > 0)))
         slowest = -float(np.max(values.real))
         if slowest <= self.UNSTABLE_TOL:
             self.given_up = True

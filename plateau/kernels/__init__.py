@@ -44,5 +44,5 @@ def _cache_keyed_by_source():
 
 
 with _cache_keyed_by_source():
-    from . import erf, linear, relu, integrals, state, rhs, tableau, dopri, sgd  # noqa: F401
-    from . import fisher_blocks, ngd, sgd_ngd  # noqa: F401
+    from . import erf, linear, relu, integrals, matrices, state, rhs, tableau, dopri, sgd  # noqa: F401
+    from . import fisher_blocks, ngd, sgd_ngd, entries  # noqa: F401

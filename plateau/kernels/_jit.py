@@ -5,14 +5,58 @@ Every kernel in :mod:`plateau.kernels` is decorated with :func:`jit`, i.e.
 Numba's on-disk cache instead of compiling again.  Setting the environment
 variable ``NUMBA_DISABLE_JIT=1`` runs the same kernels as plain Python, which
 is the way to debug them.
+
+Start-up: Numba's first compiled call (even one served from the cache) imports
+``numba.np.arraymath``, which imports SciPy's BLAS wrappers (0.3 s) only to
+learn whether BLAS exists.  No kernel here uses BLAS (no ``@``, ``np.dot``),
+so :func:`_import_arraymath_without_scipy` answers that question with
+:func:`importlib.util.find_spec` instead of an import.  Numba still imports
+SciPy when some code compiles a BLAS call (its ``ensure_blas`` is untouched
+outside that one import), and LAPACK calls (``np.linalg.eigh`` in the NGD
+kernels) import it when they first run.
 """
+import importlib.util
+
 import numba
 
 jit = numba.njit(cache=True)
+
+# For glue that compiled callers should inline at Numba's IR level (dispatch
+# wrappers, a loop called from one place): each separately compiled level makes
+# LLVM link and optimise all the code below it again, which is most of the
+# first-run compile time of a deep call chain.  Python calls them as usual.
+jit_inline = numba.njit(cache=True, inline="always")
 
 # For the SGD kernels, which run in threads (one per seed) and so must release
 # the GIL; 'reassoc' and 'contract' let LLVM vectorise the dot products over N
 # (results stay reproducible bit for bit on one machine).
 jit_nogil = numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
 
-__all__ = ["jit", "jit_nogil"]
+# For loops LLVM should vectorise: NumPy's error model (a division by zero gives
+# inf or nan rather than raising), which removes the per-element checks.
+jit_vector = numba.njit(cache=True, error_model="numpy")
+
+
+def _import_arraymath_without_scipy():
+    try:
+        from numba.np import linalg
+    except ImportError:       # a Numba without this layout: leave it alone
+        return
+    real = getattr(linalg, "ensure_blas", None)
+    if real is None:
+        return
+
+    def probe():
+        if importlib.util.find_spec("scipy") is None:
+            raise ImportError("scipy is required for linear algebra")
+
+    linalg.ensure_blas = probe
+    try:
+        from numba.np import arraymath  # noqa: F401
+    finally:
+        linalg.ensure_blas = real
+
+
+_import_arraymath_without_scipy()
+
+__all__ = ["jit", "jit_inline", "jit_nogil", "jit_vector"]

@@ -19,13 +19,17 @@ Status codes: 0 finished, 1 diverged (an entry non-finite or above
 right-hand side is not finite (undefined) at an accepted state, e.g. a singular
 NGD metric at eps = 0.
 
-``algo`` and ``damping`` select the flow (:func:`plateau.kernels.ngd.rhs_any`:
-0 gradient descent, 1 natural gradient with damping eps); they are plain
-arguments, so one compiled loop serves both.
+``act`` (the activation code) and ``algo`` (the flow,
+:func:`plateau.kernels.ngd.rhs_any`: 0 gradient descent, 1 natural gradient
+with damping eps) are compile-time constants: :func:`integrate` is compiled
+once per pair, and only that pair's Gaussian averages and flow are compiled
+into it.  Python calls it through the per-pair entry points of
+:mod:`plateau.kernels.entries`, which pass the codes as constants and into
+which it is inlined (one compiled level less).
 """
 import numpy as np
 
-from ._jit import jit
+from ._jit import jit, jit_inline
 from .ngd import rhs_any
 
 FINISHED = 0
@@ -49,16 +53,21 @@ def _is_bad(y, max_abs):
     return False
 
 
-@jit
-def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma, algo, damping,
-              rtol, atol, A, B, C, E, P, max_abs, max_steps):
-    """Integrate from (t0, y0) and record y at each t_out (sorted, >= t0); ``algo``, ``damping``:
-    see the module docstring.
+@jit_inline
+def integrate(act, algo, y0, t0, h0, t_out, model, tab, control):
+    """Integrate from (t0, y0) and record y at each t_out (sorted, >= t0).
 
-    Returns (Y, n_recorded, t_reached, status, n_rhs, y, h_next, steps); Y has shape
+    ``model`` is (T, V, K, M, eta, eta_w, sigma, damping), ``tab`` the tableau
+    (A, B, C, E, P) and ``control`` (rtol, atol, max_abs, max_steps); ``act`` and
+    ``algo``: see the module docstring.
+
+    Returns (Y, n_recorded, t_reached, status, n_rhs, y, h_next, steps, f); Y has shape
     (len(t_out), len(y0)) and rows past n_recorded are NaN; (t_reached, y, h_next)
-    resume the integration after status TOO_MANY_STEPS.
+    resume the integration after status TOO_MANY_STEPS; f is dy/dalpha at y.
     """
+    T, V, K, M, eta, eta_w, sigma, damping = model
+    A, B, C, E, P = tab
+    rtol, atol, max_abs, max_steps = control
     n = y0.size
     n_stages = B.size
     Y = np.full((t_out.size, n), np.nan)
@@ -68,12 +77,12 @@ def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma, algo, dampi
     n_rhs = 1
     idx = 0
     while idx < t_out.size and t_out[idx] <= t:
-        Y[idx] = y
+        _set_row(Y, idx, y)
         idx += 1
     if idx == t_out.size:
-        return Y, idx, t, FINISHED, n_rhs, y, h0, 0
+        return Y, idx, t, FINISHED, n_rhs, y, h0, 0, f
     if _is_bad(f, np.inf):
-        return Y, idx, t, NONFINITE_RHS, n_rhs, y, h0, 0
+        return Y, idx, t, NONFINITE_RHS, n_rhs, y, h0, 0, f
 
     if h0 > 0.0:
         h_proposed = h0
@@ -112,24 +121,14 @@ def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma, algo, dampi
             status = STEP_UNDERFLOW
             break
 
-        k[0] = f
+        _set_row(k, 0, f)
         for s in range(1, n_stages):
-            dy = np.zeros(n)
-            for j in range(s):
-                dy += A[s, j] * k[j]
-            k[s] = rhs_any(y + h * dy, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
-        dy = np.zeros(n)
-        for j in range(n_stages):
-            dy += B[j] * k[j]
-        y_new = y + h * dy
+            _set_row(k, s, rhs_any(_advance(y, h, k, A[s], s), T, V, K, M, act, eta, eta_w, sigma, algo, damping))
+        y_new = _advance(y, h, k, B, n_stages)
         f_new = rhs_any(y_new, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
-        k[n_stages] = f_new
+        _set_row(k, n_stages, f_new)
         n_rhs += n_stages
-        err = np.zeros(n)
-        for j in range(n_stages + 1):
-            err += E[j] * k[j]
-        err *= h
-        err_norm = _rms(err / (atol + rtol * np.maximum(np.abs(y), np.abs(y_new))))
+        err_norm = _error_norm(y, y_new, h, k, E, atol, rtol)
         steps += 1
 
         if np.isfinite(err_norm) and err_norm < 1.0:
@@ -144,9 +143,9 @@ def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma, algo, dampi
                 break
             while idx < t_out.size and t_out[idx] <= t_new:
                 if t_out[idx] == t_new:
-                    Y[idx] = y_new
+                    _set_row(Y, idx, y_new)
                 else:
-                    Y[idx] = _dense(y, k, P, h, (t_out[idx] - t) / h)
+                    _set_row(Y, idx, _dense(y, k, P, h, (t_out[idx] - t) / h))
                 idx += 1
             t = t_new
             y = y_new
@@ -161,7 +160,38 @@ def integrate(y0, t0, h0, t_out, T, V, K, M, act, eta, eta_w, sigma, algo, dampi
                     break
             else:
                 h_proposed = h * max(0.2, 0.9 * err_norm ** -0.2)
-    return Y, idx, t, status, n_rhs, y, h_proposed, steps
+    return Y, idx, t, status, n_rhs, y, h_proposed, steps, f
+
+
+@jit
+def _set_row(X, i, v):
+    """X[i] = v element by element (a row assignment compiles Numba's shape-error reporting)."""
+    for j in range(v.size):
+        X[i, j] = v[j]
+
+
+@jit
+def _advance(y, h, k, weights, count):
+    """y + h sum_{j < count} weights_j k_j, (n,); loops rather than array expressions (less to compile)."""
+    out = np.empty(y.size)
+    for i in range(y.size):
+        dy = 0.0
+        for j in range(count):
+            dy += weights[j] * k[j, i]
+        out[i] = y[i] + h * dy
+    return out
+
+
+@jit
+def _error_norm(y, y_new, h, k, E, atol, rtol):
+    """RMS of err / (atol + rtol max(|y|, |y_new|)) with err = h sum_j E_j k_j."""
+    scaled = np.empty(y.size)
+    for i in range(y.size):
+        err = 0.0
+        for j in range(k.shape[0]):
+            err += E[j] * k[j, i]
+        scaled[i] = (err * h) / (atol + rtol * max(abs(y[i]), abs(y_new[i])))
+    return _rms(scaled)
 
 
 @jit

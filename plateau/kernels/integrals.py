@@ -9,65 +9,36 @@ covariance of the fields (lambda_1..lambda_K, nu_1..nu_M):
 Python code maps activation names to codes with :data:`ACTIVATION_CODES`.
 The contractions ``i3_contract`` and ``i4_contract`` are the sums the ODE's
 right-hand side needs; erf and linear have fast codings, relu sums elementwise.
+
+Specialisation.  Each function here is a Numba overload chosen by the *type*
+of ``act`` (and inlined into compiled callers): when the caller's ``act`` is a
+compile-time constant (a Numba literal, as in the per-activation entry points of
+:mod:`plateau.kernels.entries`, passed down as an argument)
+only that activation's code is compiled (an erf run never compiles ReLU's
+I4); with a run-time integer (a call from Python, e.g. the tests) the code
+branches on it and all three are compiled.  Both give the same numbers.
 """
 import numpy as np
+from numba import types
+from numba.extending import overload
 
-from ._jit import jit
+from ._jit import jit, jit_inline
 from . import erf, linear, relu
 
 ERF = 0
 RELU = 1
 LINEAR = 2
 ACTIVATION_CODES = {"erf": ERF, "relu": RELU, "linear": LINEAR}
+ACTIVATION_NAMES = {code: name for name, code in ACTIVATION_CODES.items()}
+
+
+def _literal(act):
+    """The activation code when ``act`` is a compile-time constant, else None."""
+    return act.literal_value if isinstance(act, types.IntegerLiteral) else None
 
 
 @jit
-def i2(act, C, a, b):
-    """E[g(u_a) g(u_b)]."""
-    if act == ERF:
-        return erf.i2(C, a, b)
-    if act == RELU:
-        return relu.i2(C, a, b)
-    return linear.i2(C, a, b)
-
-
-@jit
-def i3(act, C, a, b, c):
-    """E[g'(u_a) u_b g(u_c)]."""
-    if act == ERF:
-        return erf.i3(C, a, b, c)
-    if act == RELU:
-        return relu.i3(C, a, b, c)
-    return linear.i3(C, a, b, c)
-
-
-@jit
-def i4(act, C, a, b, c, d):
-    """E[g'(u_a) g'(u_b) g(u_c) g(u_d)]."""
-    if act == ERF:
-        return erf.i4(C, a, b, c, d)
-    if act == RELU:
-        return relu.i4(C, a, b, c, d)
-    return linear.i4(C, a, b, c, d)
-
-
-@jit
-def j2(act, C, a, b):
-    """E[g'(u_a) g'(u_b)]."""
-    if act == ERF:
-        return erf.j2(C, a, b)
-    if act == RELU:
-        return relu.j2(C, a, b)
-    return linear.j2(C, a, b)
-
-
-@jit
-def i3_contract(act, C, a, x):
-    """out[b] = sum_c x_c I3(a, b, c); x (n,) -> out (n,)."""
-    if act == ERF:
-        return erf.i3_contract(C, a, x)
-    if act == LINEAR:
-        return C @ x
+def _relu_i3_contract(C, a, x):
     n = C.shape[0]
     out = np.zeros(n)
     for b in range(n):
@@ -78,12 +49,7 @@ def i3_contract(act, C, a, x):
 
 
 @jit
-def i4_contract(act, C, a, b, x, y):
-    """sum_cd x_c y_d I4(a, b, c, d) for x, y (n,)."""
-    if act == ERF:
-        return erf.i4_contract(C, a, b, x, y)
-    if act == LINEAR:
-        return x @ C @ y
+def _relu_i4_contract(C, a, b, x, y):
     n = C.shape[0]
     total = 0.0
     for c in range(n):
@@ -95,3 +61,179 @@ def i4_contract(act, C, a, b, x, y):
             if weight != 0.0:
                 total += weight * relu.i4(C, a, b, c, d)
     return total
+
+
+# --- the dispatching stubs and their overloads ------------------------------------------
+def _i2(act, C, a, b):
+    raise NotImplementedError   # compiled only (overloaded below)
+
+
+def _i3(act, C, a, b, c):
+    raise NotImplementedError
+
+
+def _i4(act, C, a, b, c, d):
+    raise NotImplementedError
+
+
+def _j2(act, C, a, b):
+    raise NotImplementedError
+
+
+def _i3c(act, C, a, x):
+    raise NotImplementedError
+
+
+def _i4c(act, C, a, b, x, y):
+    raise NotImplementedError
+
+
+@overload(_i2, prefer_literal=True)
+def _ov_i2(act, C, a, b):
+    code = _literal(act)
+    if code == ERF:
+        return lambda act, C, a, b: erf.i2(C, a, b)
+    if code == RELU:
+        return lambda act, C, a, b: relu.i2(C, a, b)
+    if code == LINEAR:
+        return lambda act, C, a, b: linear.i2(C, a, b)
+
+    def any_activation(act, C, a, b):
+        if act == ERF:
+            return erf.i2(C, a, b)
+        if act == RELU:
+            return relu.i2(C, a, b)
+        return linear.i2(C, a, b)
+    return any_activation
+
+
+@overload(_i3, prefer_literal=True)
+def _ov_i3(act, C, a, b, c):
+    code = _literal(act)
+    if code == ERF:
+        return lambda act, C, a, b, c: erf.i3(C, a, b, c)
+    if code == RELU:
+        return lambda act, C, a, b, c: relu.i3(C, a, b, c)
+    if code == LINEAR:
+        return lambda act, C, a, b, c: linear.i3(C, a, b, c)
+
+    def any_activation(act, C, a, b, c):
+        if act == ERF:
+            return erf.i3(C, a, b, c)
+        if act == RELU:
+            return relu.i3(C, a, b, c)
+        return linear.i3(C, a, b, c)
+    return any_activation
+
+
+@overload(_i4, prefer_literal=True)
+def _ov_i4(act, C, a, b, c, d):
+    code = _literal(act)
+    if code == ERF:
+        return lambda act, C, a, b, c, d: erf.i4(C, a, b, c, d)
+    if code == RELU:
+        return lambda act, C, a, b, c, d: relu.i4(C, a, b, c, d)
+    if code == LINEAR:
+        return lambda act, C, a, b, c, d: linear.i4(C, a, b, c, d)
+
+    def any_activation(act, C, a, b, c, d):
+        if act == ERF:
+            return erf.i4(C, a, b, c, d)
+        if act == RELU:
+            return relu.i4(C, a, b, c, d)
+        return linear.i4(C, a, b, c, d)
+    return any_activation
+
+
+@overload(_j2, prefer_literal=True)
+def _ov_j2(act, C, a, b):
+    code = _literal(act)
+    if code == ERF:
+        return lambda act, C, a, b: erf.j2(C, a, b)
+    if code == RELU:
+        return lambda act, C, a, b: relu.j2(C, a, b)
+    if code == LINEAR:
+        return lambda act, C, a, b: linear.j2(C, a, b)
+
+    def any_activation(act, C, a, b):
+        if act == ERF:
+            return erf.j2(C, a, b)
+        if act == RELU:
+            return relu.j2(C, a, b)
+        return linear.j2(C, a, b)
+    return any_activation
+
+
+@overload(_i3c, prefer_literal=True)
+def _ov_i3c(act, C, a, x):
+    code = _literal(act)
+    if code == ERF:
+        return lambda act, C, a, x: erf.i3_contract(C, a, x)
+    if code == RELU:
+        return lambda act, C, a, x: _relu_i3_contract(C, a, x)
+    if code == LINEAR:
+        return lambda act, C, a, x: linear.i3_contract(C, a, x)
+
+    def any_activation(act, C, a, x):
+        if act == ERF:
+            return erf.i3_contract(C, a, x)
+        if act == RELU:
+            return _relu_i3_contract(C, a, x)
+        return linear.i3_contract(C, a, x)
+    return any_activation
+
+
+@overload(_i4c, prefer_literal=True)
+def _ov_i4c(act, C, a, b, x, y):
+    code = _literal(act)
+    if code == ERF:
+        return lambda act, C, a, b, x, y: erf.i4_contract(C, a, b, x, y)
+    if code == RELU:
+        return lambda act, C, a, b, x, y: _relu_i4_contract(C, a, b, x, y)
+    if code == LINEAR:
+        return lambda act, C, a, b, x, y: linear.i4_contract(C, a, b, x, y)
+
+    def any_activation(act, C, a, b, x, y):
+        if act == ERF:
+            return erf.i4_contract(C, a, b, x, y)
+        if act == RELU:
+            return _relu_i4_contract(C, a, b, x, y)
+        return linear.i4_contract(C, a, b, x, y)
+    return any_activation
+
+
+# --- the public kernels (callable from Python and from compiled code) -------------------
+@jit_inline
+def i2(act, C, a, b):
+    """E[g(u_a) g(u_b)]."""
+    return _i2(act, C, a, b)
+
+
+@jit_inline
+def i3(act, C, a, b, c):
+    """E[g'(u_a) u_b g(u_c)]."""
+    return _i3(act, C, a, b, c)
+
+
+@jit_inline
+def i4(act, C, a, b, c, d):
+    """E[g'(u_a) g'(u_b) g(u_c) g(u_d)]."""
+    return _i4(act, C, a, b, c, d)
+
+
+@jit_inline
+def j2(act, C, a, b):
+    """E[g'(u_a) g'(u_b)]."""
+    return _j2(act, C, a, b)
+
+
+@jit_inline
+def i3_contract(act, C, a, x):
+    """out[b] = sum_c x_c I3(a, b, c); x (n,) -> out (n,)."""
+    return _i3c(act, C, a, x)
+
+
+@jit_inline
+def i4_contract(act, C, a, b, x, y):
+    """sum_cd x_c y_d I4(a, b, c, d) for x, y (n,)."""
+    return _i4c(act, C, a, b, x, y)

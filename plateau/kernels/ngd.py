@@ -41,10 +41,13 @@ side is NaN, which the integrator reports as a failure.
 import math
 
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 from ._jit import jit
 from .fisher_blocks import cholesky_solve, damped_cholesky, new_workspace, pair_averages, small_fisher
 from .integrals import i2, i3_contract, i4_contract, j2
+from .matrices import matmul, matmul_t
 from .rhs import derivatives
 from .state import covariance, pack, unpack
 
@@ -81,10 +84,10 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
     if not (np.all(np.isfinite(Q)) and np.all(np.isfinite(R)) and np.all(np.isfinite(W))):
         return np.full((K, K), np.nan), np.full((K, M), np.nan), np.full((K, L), np.nan)
     C = covariance(Q, R, T)
-    D = W @ W.T
+    D = matmul_t(W, W)
     coef = np.empty((K, n))          # w_i.e = sum_c coef_ic g(u_c) + noise
     coef[:, :K] = -D
-    coef[:, K:] = W @ V.T
+    coef[:, K:] = matmul_t(W, V)
     drift = np.empty((K, n))         # <delta_i u_b>
     for i in range(K):
         drift[i] = i3_contract(act, C, i, coef[i])
@@ -108,7 +111,7 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
         nan = np.full((K, K), np.nan)
         return nan, np.full((K, M), np.nan), np.full((K, L), np.nan)
 
-    s_bar_J = np.ascontiguousarray(drift[:, :K]) @ np.ascontiguousarray(a_plus.T)   # E[delta_i xi_par,x]
+    s_bar_J = matmul_t(drift[:, :K], a_plus)   # E[delta_i xi_par,x]
     rhs = np.empty(S.shape[0])
     rhs[:K * K] = s_bar_J.ravel()
     if trained:
@@ -116,13 +119,13 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
         for i in range(K):
             for m in range(M):
                 with_teachers[i, m] = i2(act, C, i, K + m)
-        rhs[K * K:] = (with_teachers @ V - I2 @ W).ravel()   # <g(lambda_i) e>
+        rhs[K * K:] = (matmul(with_teachers, V) - matmul(I2, W)).ravel()   # <g(lambda_i) e>
     cholesky_solve(F, rhs)
     c_J = rhs[:K * K].copy().reshape((K, K))
-    Rt = a_plus @ R
+    Rt = matmul(a_plus, R)
 
     # Phi applied to the columns of <delta nu^T> - sbar_J Rt and of <delta delta^T>
-    drive = drift[:, K:] - s_bar_J @ Rt              # <delta nu^T> - sbar_J Rt
+    drive = drift[:, K:] - matmul(s_bar_J, Rt)             # <delta nu^T> - sbar_J Rt
     phi_drive = np.empty((K, M))
     for m in range(M):
         col = drive[:, m].copy()
@@ -138,13 +141,35 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
         cholesky_solve(G, row)
         phi_second[i] = row
 
-    X = c_J @ a.T
+    X = matmul_t(c_J, a)
     dQ = eta * (X + X.T) + eta * eta * 0.5 * (phi_second + phi_second.T)
-    dR = eta * (phi_drive + c_J @ Rt)
+    dR = eta * (phi_drive + matmul(c_J, Rt))
     dW = np.zeros((K, L))
     if trained:
         dW = eta_w * rhs[K * K:].copy().reshape((K, L))
     return dQ, dR, dW
+
+
+def _flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps):
+    raise NotImplementedError   # compiled only (overloaded below)
+
+
+@overload(_flow, prefer_literal=True)
+def _ov_flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps):
+    """GD or NGD derivatives; a literal ``algo`` compiles only its flow (see plateau.kernels.integrals)."""
+    code = algo.literal_value if isinstance(algo, types.IntegerLiteral) else None
+    if code == GD:
+        return lambda algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps: derivatives(
+            Q, R, W, T, V, act, eta, eta_w, sigma)
+    if code == NGD:
+        return lambda algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps: ngd_derivatives(
+            Q, R, W, T, V, act, eta, eta_w, sigma, eps)
+
+    def any_flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps):
+        if algo == NGD:
+            return ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps)
+        return derivatives(Q, R, W, T, V, act, eta, eta_w, sigma)
+    return any_flow
 
 
 @jit
@@ -156,10 +181,7 @@ def rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, eps):
     if not np.all(np.isfinite(y)):
         return np.full(y.size, np.nan)
     Q, R, W = unpack(y, K, M, V.shape[1])
-    if algo == NGD:
-        dQ, dR, dW = ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps)
-    else:
-        dQ, dR, dW = derivatives(Q, R, W, T, V, act, eta, eta_w, sigma)
+    dQ, dR, dW = _flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps)
     return pack(dQ, dR, dW)
 
 
@@ -173,7 +195,7 @@ def metric_ok(Q, W, act, eps, trained):
     a, _ = field_factor(Q)
     J2, I2, H, A, B, S, F = new_workspace(K, K, L, trained)
     pair_averages(act, a, J2, I2, H, A, B)
-    D = W @ W.T
+    D = matmul_t(W, W)
     small_fisher(act, a, W, D, trained, J2, I2, H, A, B, S)
     G = np.zeros((K, K))
     return damped_cholesky(D * J2, eps, G) and damped_cholesky(S, eps, F)

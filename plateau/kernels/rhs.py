@@ -24,26 +24,36 @@ dD/dalpha = dW W^T + W dW^T and dE/dalpha = dW V^T.  The state packing is
 """
 import numpy as np
 
-from ._jit import jit
+from ._jit import jit, jit_inline
 from .integrals import i2, i3_contract, i4_contract, j2
+from .matrices import matmul_t
 from .state import covariance, pack, unpack
 
 
-@jit
+@jit_inline
 def derivatives(Q, R, W, T, V, act, eta, eta_w, sigma):
     """dQ (K,K), dR (K,M), dW (K,L) at the state (Q, R, W) for teacher (T, V)."""
+    # Plain loops rather than array expressions: the same numbers, and each array
+    # expression would be a loop kernel of its own for Numba to compile.
     K, M = R.shape
+    L = W.shape[1]
     n = K + M
     C = covariance(Q, R, T)
-    D = W @ W.T
+    D = matmul_t(W, W)
+    E = matmul_t(W, V)
     A = np.empty((K, n))  # w_i.e = sum_c A_ic g(u_c) + noise
-    A[:, :K] = -D
-    A[:, K:] = W @ V.T
+    for i in range(K):
+        for c in range(K):
+            A[i, c] = -D[i, c]
+        for m in range(M):
+            A[i, K + m] = E[i, m]
 
     # drift[i, b] = <delta_i u_b>
     drift = np.empty((K, n))
     for i in range(K):
-        drift[i] = i3_contract(act, C, i, A[i])
+        row = i3_contract(act, C, i, A[i])
+        for b in range(n):
+            drift[i, b] = row[b]
 
     dQ = np.empty((K, K))
     for i in range(K):
@@ -55,18 +65,29 @@ def derivatives(Q, R, W, T, V, act, eta, eta_w, sigma):
             dQ[i, k] = value
             dQ[k, i] = value
 
-    dR = eta * drift[:, K:].copy()
+    dR = np.empty((K, M))
+    for i in range(K):
+        for m in range(M):
+            dR[i, m] = eta * drift[i, K + m]
 
-    dW = np.zeros(W.shape)
+    dW = np.zeros((K, L))
     if eta_w != 0.0:
-        with_students = np.empty((K, K))  # I2(i, j)
-        with_teachers = np.empty((K, M))  # I2(i, n)
+        with_students = np.empty(K)  # I2(i, j)
+        with_teachers = np.empty(M)  # I2(i, n)
         for i in range(K):
+            # dw_i = eta_w (sum_n I2(i, n) v_n - sum_j I2(i, j) w_j)
             for j in range(K):
-                with_students[i, j] = i2(act, C, i, j)
+                with_students[j] = i2(act, C, i, j)
             for m in range(M):
-                with_teachers[i, m] = i2(act, C, i, K + m)
-        dW = eta_w * (with_teachers @ V - with_students @ W)
+                with_teachers[m] = i2(act, C, i, K + m)
+            for l in range(L):
+                gain = 0.0
+                for m in range(M):
+                    gain += with_teachers[m] * V[m, l]
+                loss = 0.0
+                for j in range(K):
+                    loss += with_students[j] * W[j, l]
+                dW[i, l] = eta_w * (gain - loss)
     return dQ, dR, dW
 
 
@@ -99,8 +120,8 @@ def generalisation_error(Q, R, D, E, T, F, act):
 def generalisation_error_path(Y, T, V, K, M, act):
     """eps_g for every packed state, Y (n_times, n) -> (n_times,)."""
     out = np.empty(Y.shape[0])
-    F = V @ V.T
+    F = matmul_t(V, V)
     for t in range(Y.shape[0]):
         Q, R, W = unpack(Y[t], K, M, V.shape[1])
-        out[t] = generalisation_error(Q, R, W @ W.T, W @ V.T, T, F, act)
+        out[t] = generalisation_error(Q, R, matmul_t(W, W), matmul_t(W, V), T, F, act)
     return out

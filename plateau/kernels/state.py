@@ -29,6 +29,8 @@ def state_size(K, M, L):
 @jit
 def unpack(y, K, M, L):
     """y (n,) -> Q (K,K), R (K,M), W (K,L), fresh arrays."""
+    # Element loops rather than slices: slice assignment compiles Numba's shape-error
+    # reporting (string formatting) into every kernel that uses it.
     Q = np.empty((K, K))
     p = 0
     for i in range(K):
@@ -36,8 +38,16 @@ def unpack(y, K, M, L):
             Q[i, k] = y[p]
             Q[k, i] = y[p]
             p += 1
-    R = y[p:p + K * M].copy().reshape((K, M))
-    W = y[p + K * M:p + K * M + K * L].copy().reshape((K, L))
+    R = np.empty((K, M))
+    for i in range(K):
+        for m in range(M):
+            R[i, m] = y[p]
+            p += 1
+    W = np.empty((K, L))
+    for i in range(K):
+        for m in range(L):
+            W[i, m] = y[p]
+            p += 1
     return Q, R, W
 
 
@@ -52,8 +62,14 @@ def pack(Q, R, W):
         for k in range(i, K):
             y[p] = Q[i, k]
             p += 1
-    y[p:p + K * M] = R.ravel()
-    y[p + K * M:] = W.ravel()
+    for i in range(K):
+        for m in range(M):
+            y[p] = R[i, m]
+            p += 1
+    for i in range(K):
+        for m in range(L):
+            y[p] = W[i, m]
+            p += 1
     return y
 
 
@@ -62,8 +78,13 @@ def covariance(Q, R, T):
     """Covariance of the fields (lambda_1..K, nu_1..M): [[Q, R], [R^T, T]], shape (K+M, K+M)."""
     K, M = R.shape
     C = np.empty((K + M, K + M))
-    C[:K, :K] = Q
-    C[:K, K:] = R
-    C[K:, :K] = R.T
-    C[K:, K:] = T
+    for i in range(K):
+        for k in range(K):
+            C[i, k] = Q[i, k]
+        for m in range(M):
+            C[i, K + m] = R[i, m]
+            C[K + m, i] = R[i, m]
+    for m in range(M):
+        for p in range(M):
+            C[K + m, K + p] = T[m, p]
     return C

@@ -1,0 +1,48 @@
+"""``plateau warm-up``: compile (or load) the kernels a later run needs, ahead of it.
+
+Numba compiles each kernel on its first use and caches it on disk
+(~/.cache/plateau, or under $XDG_CACHE_HOME); the first command after an
+install or an update otherwise pays that compile (seconds to tens of seconds).
+Run this once when building an image for a cluster, so that workers start warm.
+It runs tiny problems through the same code paths as real runs, so the
+compiled signatures are exactly the ones real runs use.
+"""
+import time
+
+import click
+
+from .app import cli
+
+_ACTIVATIONS = ("erf", "relu", "linear")
+
+
+@cli.command("warm-up")
+@click.option("--activation", "activations", default="erf", show_default=True,
+              help="Comma-separated activations to prepare (erf, relu, linear) or 'all'.")
+@click.option("--sgd", is_flag=True, help="Also the direct SGD kernels.")
+@click.option("--ngd", is_flag=True, help="Also natural-gradient learning (ODE, and SGD with --sgd).")
+def warm_up(activations, sgd, ngd):
+    """Compile or load the compiled kernels ahead of a run (e.g. when building a cluster image)."""
+    from ..builders import build_setup
+    from ..errors import InputError
+    from ..ode import integrate
+    names = _ACTIVATIONS if activations.strip() == "all" else [a.strip() for a in activations.split(",") if a.strip()]
+    unknown = [a for a in names if a not in _ACTIVATIONS]
+    if unknown or not names:
+        raise InputError(f"--activation takes names from {', '.join(_ACTIVATIONS)} (or 'all'), got {activations!r}")
+    algorithms = ["gd", "ngd"] if ngd else ["gd"]
+    total = time.perf_counter()
+    for name in names:
+        for algorithm in algorithms:
+            begin = time.perf_counter()
+            setup = build_setup(K=2, M=2, L=1, activation=name, seed=0)
+            if algorithm == "ngd":
+                setup = setup.with_scalars(algorithm="ngd", damping=1e-2)
+            integrate(setup, 1.0, points=3)
+            parts = ["ode"]
+            if sgd:
+                from ..sgd import simulate
+                simulate(setup, 20, 0.5, seeds=1, points=3, workers=1)
+                parts.append("sgd")
+            click.echo(f"{name}, {algorithm}: {' + '.join(parts)} ready in {time.perf_counter() - begin:.1f} s")
+    click.echo(f"kernels ready ({time.perf_counter() - total:.1f} s); later runs load them from the cache")
