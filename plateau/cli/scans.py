@@ -122,7 +122,7 @@ def check_scan_limits(definition, workers, force):
                           sgd_bytes)
     from ..resources import cpu_count
     grid = definition.grid
-    check_grid(math.prod(len(values) for values in grid.values()), force)
+    check_grid(math.prod(max(1, len(values)) for values in grid.values()), force)   # damping may be empty
     check_points(definition.record_points, force)
     K, M, L = max(grid["K"]), max(grid["M"]), max(grid["L"])
     if definition.engine == "ode":
