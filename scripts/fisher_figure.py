@@ -23,7 +23,7 @@ import plateau  # noqa: E402
 from plateau.fisher import fisher_table, plateau_fisher, trajectory_spectrum  # noqa: E402
 from plateau.plateaus import trajectory_plateaus  # noqa: E402
 from plateau.plotting import plot_eps_g, shade_plateaus  # noqa: E402
-from plateau.plotting_fisher import add_fisher_panel  # noqa: E402
+from plateau.plotting.fisher import add_fisher_panel  # noqa: E402
 
 CASES = (("degenerate", 1), ("orthogonal", 2))
 

@@ -263,7 +263,7 @@ def test_bad_input():
 def test_fisher_figure(runs):
     import matplotlib
     matplotlib.use("Agg")
-    from plateau.plotting_fisher import fisher_figure
+    from plateau.plotting.fisher import fisher_figure
     trajectory, spec = runs["degenerate"]
     fig = fisher_figure(trajectory, fisher_table(trajectory, spec), trajectory_plateaus(trajectory), title="x")
     top, bottom = fig.axes[:2]

@@ -83,7 +83,7 @@ def fisher(trajectory_file, N, frozen, alpha_max, alphas, points, method, rtol, 
     report = trajectory_plateaus(trajectory, criteria)   # before writing: a bad curve writes no file
     write_fisher_table(out, trajectory, spectrum)
     if plot:
-        from ..plotting_fisher import fisher_figure
+        from ..plotting.fisher import fisher_figure
         save_figure(fisher_figure(trajectory, fisher_table(trajectory, spectrum), plateaus=report,
                                   title="Fisher spectrum" + (f", N={N}" if N else " (scaled, alpha time)")), plot)
     final = {name: float(getattr(spectrum, name)[-1]) for name in

@@ -95,7 +95,7 @@ def _predict(setup_file, K, M, L, activation, teacher, eta, eta_w, ratio, sigma,
         check_model(setup.K, setup.M, setup.L, setup.activation, force=force)
     result = learning_rates(setup)
     if plot:
-        from ..plotting_rates import rates_spectrum_figure
+        from ..plotting.rates import rates_spectrum_figure
         from ..rates.limits import spectrum_curve
         etas, real = spectrum_curve(result)
         kind = "frozen W" if setup.eta_w == 0 else f"eta_w = {result.pencil.ratio:g} eta"
@@ -158,7 +158,7 @@ def _map(K, L, activation, teacher, eta, eta_w, ratio, sigma, seed, alpha_max, s
     click.echo(f"{path}: {result.message}")
     table = map_table(path, over)
     eta_max, eta_opt = map_predictions(table, ratio)
-    from ..plotting_rates import rates_map_figure
+    from ..plotting.rates import rates_map_figure
     engine = f"SGD N={N}" if sgd else "ODE"
     kind = "frozen W" if ratio == 0 else f"eta_w = {ratio:g} eta"
     fixed = f"L = {fixed_L}" if over == "K" else f"K = M = {fixed_K}"

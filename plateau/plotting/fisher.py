@@ -7,8 +7,8 @@ PlateauReport.
 """
 import numpy as np
 
-from .fisher.table import table_columns
-from .plotting import plot_eps_g, shade_plateaus
+from ..fisher.table import table_columns
+from .curves import plot_eps_g, shade_plateaus
 
 
 def _as_table(spectrum_table):
