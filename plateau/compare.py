@@ -96,7 +96,7 @@ def compare(setup, Ns, alpha_max, *, seeds=8, alphas=None, points=DEFAULT_POINTS
     Ns = [check_arguments(setup, N, alpha_max, seeds, alphas, points, seed, workers, start)[0] for N in Ns]
     if len(set(Ns)) != len(Ns):
         raise InputError(f"the sizes N must be distinct, got {', '.join(map(str, Ns))}")
-    ode = integrate(setup, alpha_max, alphas=alphas, points=points, method=method)
+    ode = integrate(setup, alpha_max, alphas=alphas, points=points, method=method, progress=progress)
     runs, rows = {}, []
     for N in Ns:
         traj = simulate(setup, N, alpha_max, seeds=seeds, alphas=alphas, points=points, seed=seed,

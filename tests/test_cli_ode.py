@@ -130,3 +130,27 @@ def test_bad_plateau_criteria_exit_2(tmp_path, capsys):
                           capsys)
     assert code == 2 and "flatness" in stderr and stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("clash", ["out=setup", "plot=out", "save-setup=out", "unwritable", "figure format"])
+def test_output_paths_are_checked_before_any_work(tmp_path, capsys, clash):
+    import os
+    import shutil
+    import time
+    setup = tmp_path / "s.json"
+    shutil.copy(os.path.join(os.path.dirname(__file__), "data", "trap_K2_L2_degenerate_seed12.json"), setup)
+    before = setup.read_bytes()
+    out = tmp_path / "t.csv"
+    # alpha-max 1e9 with the trap start would run for hours: a quick exit shows nothing was computed.
+    argv = ["ode", "--setup", str(setup), "--alpha-max", "1e9"]
+    argv += {"out=setup": ["--out", str(setup)],
+             "plot=out": ["--out", str(out), "--plot", str(out)],
+             "save-setup=out": ["--out", str(out), "--save-setup", str(out)],
+             "unwritable": ["--out", "/proc/plateau-test/t.csv"],
+             "figure format": ["--out", str(out), "--plot", str(tmp_path / "t.xyz")]}[clash]
+    begin = time.perf_counter()
+    code, _, err = run_cli(argv, capsys)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("Error: "), err
+    assert time.perf_counter() - begin < 5.0
+    assert setup.read_bytes() == before and not out.exists()

@@ -40,7 +40,7 @@ def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, fisher, save_s
     setup = pop_setup(options, force, points=grid_size(alphas, points))
     start = time.perf_counter()
     trajectory = integrate(setup, alpha_max, alphas=alphas, points=points,
-                           method=method, rtol=rtol, atol=atol)
+                           method=method, rtol=rtol, atol=atol, progress=sys.stderr.isatty())
     elapsed = time.perf_counter() - start
     plateaus = explain(trajectory, criteria)
     write_outputs(setup, trajectory, out, plot, save_setup, _title("ODE", setup), plateaus, fisher)
