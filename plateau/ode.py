@@ -140,7 +140,8 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
     Between chunks Python runs, so Ctrl-C stops a long integration within a
     second (:mod:`plateau.interrupts`), and a progress bar can move.  The chunks
     resume exactly where the last one stopped (state, time and proposed step), so
-    the result is that of one uninterrupted loop.  Returns (Y (n_done, n),
+    the result is that of one uninterrupted loop; whether the run has settled is
+    decided at the recorded times, so no result depends on the chunks.  Returns (Y (n_done, n),
     t_reached, status code, n_rhs, alpha at which the run settled on a stable
     fixed point or None).
     """
@@ -151,7 +152,7 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
     model, tab = model_arguments(setup), (tableau.A, tableau.B, tableau.C, tableau.E, tableau.P)
     Y = np.empty((len(grid), len(y0)))
     done, t, y, h, n_rhs, steps, budget = 0, 0.0, y0, -1.0, 0, 0, 100
-    settled = SettledCheck(setup, rtol)
+    settled, rhs, checked = SettledCheck(setup, rtol), rhs_function(setup), 1
     bar = progress_bar(len(grid), progress, unit="point", desc="ODE")
     with deferred_interrupts():
         try:
@@ -165,9 +166,13 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
                 bar.update(n_done)
                 if code != dopri.TOO_MANY_STEPS or done == len(grid) or steps >= _MAX_STEPS:
                     return Y[:done], t, code, n_rhs, None
-                if settled(y, f):   # a stable fixed point: the remaining times hold its state
-                    Y[done:] = y
-                    return Y, grid[-1], dopri.FINISHED, n_rhs, t
+                # Checked at every recorded time in turn (not at the chunk's end, which depends on
+                # the wall clock), so where a run settles does not depend on the machine's speed.
+                for j in range(checked, done):
+                    if settled(Y[j], rhs(Y[j])):   # a stable fixed point: later times hold its state
+                        Y[j + 1:] = Y[j]
+                        return Y, grid[-1], dopri.FINISHED, n_rhs, float(grid[j])
+                checked = done
                 # Aim the next chunk at CHUNK_SECONDS (at most 10x more steps than this one).
                 elapsed = max(time.perf_counter() - begin, 1e-6)
                 budget = int(min(10 * budget, max(10, budget * CHUNK_SECONDS / elapsed)))
