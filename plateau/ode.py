@@ -23,6 +23,7 @@ from .progress import progress_bar
 from .trajectory import Trajectory
 
 _MAX_STEPS = 50_000_000
+FILL_SPAN = 1e3       # a settled run's remaining times are filled only when alpha_max >= this x alpha
 CHUNK_SECONDS = 0.1   # wall time of one compiled chunk: Ctrl-C waits at most about this long
 
 
@@ -169,7 +170,9 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
                 # Checked at every recorded time in turn (not at the chunk's end, which depends on
                 # the wall clock), so where a run settles does not depend on the machine's speed.
                 for j in range(checked, done):
-                    if settled(Y[j], rhs(Y[j])):   # a stable fixed point: later times hold its state
+                    # Only where the rest would cost more than FILL_SPAN times what came before:
+                    # a run that settles within its last decades is integrated to the end, exactly.
+                    if grid[-1] >= FILL_SPAN * grid[j] and settled(Y[j], rhs(Y[j])):
                         Y[j + 1:] = Y[j]
                         return Y, grid[-1], dopri.FINISHED, n_rhs, float(grid[j])
                 checked = done
@@ -187,11 +190,15 @@ class SettledCheck:
     differences, :func:`plateau.stability.jacobian`, over the moving coordinates).
     If every eigenvalue has real part below -UNSTABLE_TOL, the state is within
     |dy/dalpha| / min |Re lambda| of the fixed point and stays there; when that
-    distance is below rtol the run has settled.  A fixed point with a zero mode (a
+    distance is below SETTLED_DISTANCE (times max(1, |y|)) the run has settled.
+    SETTLED_DISTANCE is 100x below the default rtol because eps_g is linear in the
+    order parameters along permutation-symmetric modes: a fill at distance d puts a
+    floor ~d/20 under eps_g, far below any plateau and near the rounding floor.  A fixed point with a zero mode (a
     line of fixed points, a trap) or an unstable one is checked once and never
     counts as settled: such runs are integrated to the end.
     """
     SETTLED_SPEED = 1e-10
+    SETTLED_DISTANCE = 1e-10
     UNSTABLE_TOL = 1e-7
 
     def __init__(self, setup, rtol):
@@ -212,7 +219,7 @@ class SettledCheck:
         if slowest <= self.UNSTABLE_TOL:
             self.given_up = True
             return False
-        return speed / slowest <= self.rtol * max(1.0, float(np.max(np.abs(y))))
+        return speed / slowest <= self.SETTLED_DISTANCE * max(1.0, float(np.max(np.abs(y))))
 
 
 def _describe(code, t_reached, alpha_max, threshold, setup):
