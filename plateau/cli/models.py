@@ -9,7 +9,7 @@ import click
 from ..choices import METHOD, METHODS
 from .app import Failure, cli
 from .options import (grid_size, model_options, ode_options, parse_floats, parse_sizes, plateau_options,
-                      pop_criteria, pop_setup, sgd_arguments, sgd_options)
+                      pop_criteria, pop_setup, sgd_arguments, sgd_options, trajectory_outputs)
 from .output import check_paths, report, run_summary, save_figure, write_outputs
 
 
@@ -21,11 +21,7 @@ def _title(kind, setup, extra=""):
 @model_options
 @click.option("--alpha-max", "alpha_max", type=float, required=True, help="Integrate to this alpha = t/N.")
 @ode_options
-@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Trajectory file (CSV).")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Figure of eps_g and the order parameters.")
-@click.option("--fisher", is_flag=True, help="With --plot: the Fisher spectrum below eps_g (plateau fisher).")
-@click.option("--save-setup", "save_setup", type=click.Path(dir_okay=False), help="Write the setup used (JSON).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
+@trajectory_outputs
 @plateau_options
 def ode(alpha_max, alphas, points, method, rtol, atol, out, plot, fisher, save_setup, as_json, **options):
     """Integrate the order-parameter ODEs and write the trajectory file."""
@@ -101,11 +97,7 @@ def stability(alpha_max, plot, as_json, **options):
 @model_options
 @click.option("--N", "N", type=int, default=1000, show_default=True, help="Input dimension.")
 @sgd_options
-@click.option("--out", type=click.Path(dir_okay=False), required=True, help="Trajectory file (CSV).")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Figure of eps_g and the order parameters.")
-@click.option("--fisher", is_flag=True, help="With --plot: the Fisher spectrum below eps_g (plateau fisher).")
-@click.option("--save-setup", "save_setup", type=click.Path(dir_okay=False), help="Write the setup used (JSON).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout.")
+@trajectory_outputs
 @plateau_options
 def sgd(N, out, plot, fisher, save_setup, as_json, **options):
     """Simulate online SGD in N dimensions and write the run-averaged trajectory file."""

@@ -139,6 +139,18 @@ def ode_options(func):
     ])(func)
 
 
+def trajectory_outputs(func):
+    """The outputs of ``ode`` and ``sgd``: trajectory file, figure (with the Fisher panel), setup, JSON."""
+    return _stack([
+        click.option("--out", type=click.Path(dir_okay=False), required=True, help="Trajectory file (CSV)."),
+        click.option("--plot", type=click.Path(dir_okay=False), help="Figure of eps_g and the order parameters."),
+        click.option("--fisher", is_flag=True, help="With --plot: the Fisher spectrum below eps_g (plateau fisher)."),
+        click.option("--save-setup", "save_setup", type=click.Path(dir_okay=False),
+                     help="Write the setup used (JSON)."),
+        click.option("--json", "as_json", is_flag=True, help="Print a JSON summary to stdout."),
+    ])(func)
+
+
 def _deprecated_seeds(ctx, param, value):
     if value is not None:
         click.echo("Note: --seeds counts runs here; it is deprecated in favour of --runs "
