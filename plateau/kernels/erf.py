@@ -99,6 +99,36 @@ def i3_contract(C, a, x):
     return out
 
 
+@jit
+def i3_sums(C, A):
+    """D (K, n), D[a] = i3_contract(C, a, A[a]) for every row of A (K, n), the same numbers.
+
+    All rows at once: the products C z of the K rows are one loop over a inside the
+    loops over b and c (vectorised over the rows, each row's sum still in the order of c).
+    """
+    K, n = A.shape
+    Z = np.empty((n, K))             # z of row a in column a
+    for a in range(K):
+        s_a = 1.0 + C[a, a]
+        for c in range(n):
+            Z[c, a] = A[a, c] / math.sqrt(s_a * (1.0 + C[c, c]) - C[a, c] * C[a, c])
+    S = np.zeros((n, K))             # S[b, a] = (C z_a)_b
+    for b in range(n):
+        for c in range(n):
+            c_bc = C[b, c]
+            for a in range(K):
+                S[b, a] += c_bc * Z[c, a]
+    out = np.empty((K, n))
+    for a in range(K):
+        s_a = 1.0 + C[a, a]
+        cz = 0.0
+        for c in range(n):
+            cz += C[a, c] * Z[c, a]
+        for b in range(n):
+            out[a, b] = _TWO_OVER_PI * (S[b, a] - C[a, b] * cz / s_a)
+    return out
+
+
 @jit_vector
 def i4_contract(C, a, b, x, y):
     """sum_cd x_c y_d I4(a, b, c, d) with one arcsine per unordered pair (c, d).

@@ -46,7 +46,7 @@ from numba.extending import overload
 
 from ._jit import jit
 from .fisher_blocks import cholesky_solve, damped_cholesky, new_workspace, pair_averages, small_fisher
-from .integrals import i2, i3_contract, i4_contract, j2
+from .integrals import i2, i3_sums, i4_sums, j2
 from .matrices import matmul, matmul_t
 from .rhs import derivatives
 from .state import covariance, pack, unpack
@@ -88,13 +88,11 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
     coef = np.empty((K, n))          # w_i.e = sum_c coef_ic g(u_c) + noise
     coef[:, :K] = -D
     coef[:, K:] = matmul_t(W, V)
-    drift = np.empty((K, n))         # <delta_i u_b>
-    for i in range(K):
-        drift[i] = i3_contract(act, C, i, coef[i])
-    second = np.empty((K, K))        # <delta_i delta_k>
+    drift = i3_sums(act, C, coef)    # <delta_i u_b>
+    second = i4_sums(act, C, coef)   # <delta_i delta_k>, noise added below
     for i in range(K):
         for k in range(i, K):
-            s = i4_contract(act, C, i, k, coef[i], coef[k])
+            s = second[i, k]
             if sigma != 0.0:
                 s += sigma * sigma * D[i, k] * j2(act, C, i, k)
             second[i, k] = s

@@ -13,8 +13,8 @@ update gives in the limit N -> infinity (alpha = t/N):
 Writing w_i.e = sum_c A_ic g(u_c) + sigma w_i.zeta with A = [-D, E] (K x (K+M)),
 D = W W^T, E = W V^T:
 
-    <delta_i u_b>     = sum_c A_ic I3(i, b, c)                     (i3_contract)
-    <delta_i delta_k> = sum_cd A_ic A_kd I4(i, k, c, d)            (i4_contract)
+    <delta_i u_b>     = sum_c A_ic I3(i, b, c)                     (i3_sums)
+    <delta_i delta_k> = sum_cd A_ic A_kd I4(i, k, c, d)            (i4_sums)
                         + sigma^2 D_ik J2(i, k)
 
 The noise enters only through the eta^2 term (zeta has zero mean and is
@@ -25,7 +25,7 @@ dD/dalpha = dW W^T + W dW^T and dE/dalpha = dW V^T.  The state packing is
 import numpy as np
 
 from ._jit import jit, jit_inline
-from .integrals import i2, i3_contract, i4_contract, j2
+from .integrals import i2, i3_sums, i4_sums, j2
 from .matrices import matmul_t
 from .state import covariance, pack, unpack
 
@@ -48,17 +48,13 @@ def derivatives(Q, R, W, T, V, act, eta, eta_w, sigma):
         for m in range(M):
             A[i, K + m] = E[i, m]
 
-    # drift[i, b] = <delta_i u_b>
-    drift = np.empty((K, n))
-    for i in range(K):
-        row = i3_contract(act, C, i, A[i])
-        for b in range(n):
-            drift[i, b] = row[b]
+    drift = i3_sums(act, C, A)   # drift[i, b] = <delta_i u_b>
 
+    second = i4_sums(act, C, A)  # sum_cd A_ic A_kd I4(i, k, c, d)
     dQ = np.empty((K, K))
     for i in range(K):
         for k in range(i, K):
-            s = i4_contract(act, C, i, k, A[i], A[k])
+            s = second[i, k]
             if sigma != 0.0:
                 s += sigma * sigma * D[i, k] * j2(act, C, i, k)
             value = eta * (drift[i, k] + drift[k, i]) + eta * eta * s

@@ -1,0 +1,164 @@
+"""The I4 sums of erf for all pairs of student units at once: the hot loop of large networks.
+
+The eta^2 term of dQ/dalpha needs, for every pair a <= b of the K student units,
+
+    S_ab = sum_cd A_ac A_bd I4(a, b, c, d),     c, d < n = K + M,  A (K, n),
+
+with erf's I4 = (4/pi^2) arcsin(arg) / sqrt(L4) (:mod:`plateau.kernels.erf`): K(K+1)/2 x n(n+1)/2
+arcsines (72k at K = M = 16), the whole cost of a large network's right-hand side.  With
+s = 1 + diag C, p = C_a., q = C_b. and L4 = s_a s_b - C_ab^2, erf's L0..L2 give
+
+    arg = L0(c, d) N_c N_d,   N_c = 1 / sqrt(L0(c, c) + L4),
+    L0(c, d) = L4 C_cd - s_a q_c q_d - s_b p_c p_d + C_ab (p_c q_d + p_d q_c),
+
+so that, with per-(pair, unit) factors G = L4 N, PN = p N, QN = q N, F = C_ab PN - s_a QN and
+H = C_ab QN - s_b PN,
+
+    arg(ab; c, d) = C_cd G_c N_d + F_c QN_d + H_c PN_d.
+
+Layout: the pair index is the innermost, contiguous one, ``rows[k, c, ab]``.  For each (c, d),
+c <= d, one loop runs over all pairs: fixed length, no branch, no reduction, so LLVM vectorises
+it whole (a loop over (c, d) per pair would be triangular, with short rows and a serial sum).
+Each pair's terms are still added in the order of that loop (c, then d), each unordered (c, d)
+once with weight A_ac A_bd + A_ad A_bc (halved, exactly, for c = d); products and sums are
+fused multiply-adds (:mod:`plateau.kernels.fma`).
+
+The arcsine: for every state seen in practice |arg| <= 1/2 (arg is the correlation of two fields
+conditioned on the g' weights, and stays below 1/2 unless the units' norms exceed ~1), where
+:func:`plateau.kernels.arcsin.asin_half` needs no square root.  A block (c, d) with some |arg| > 1/2
+takes the full :func:`plateau.kernels.arcsin.asin_into` instead, so any state (also unphysical
+ones, from finite differences or a root finder) gets an arcsine accurate to a few ulp.
+
+Small networks (fewer than ``VECTOR_FROM_PAIRS`` pairs), where vectors over pairs would be too
+short, sum pair by pair with :func:`plateau.kernels.erf.i4_contract`.
+"""
+import math
+
+import numpy as np
+
+from ._jit import jit_vector
+from .arcsin import asin_half, asin_into
+from .erf import i4_contract
+from .fma import fma
+
+_FOUR_OVER_PI2 = 4.0 / math.pi ** 2
+VECTOR_FROM_PAIRS = 15          # K >= 5
+
+# rows[k]: the per-(unit, pair) factors above, and the weights' factors X_c = A_ac, Y_c = A_bc
+_G, _N, _F, _QN, _H, _PN, _X, _Y = range(8)
+
+
+@jit_vector
+def i4_sums(C, A):
+    """S (K, K), S_ab = sum_cd A_ac A_bd I4(a, b, c, d), for C (n, n) and A (K, n)."""
+    K = A.shape[0]
+    S = np.empty((K, K))
+    pairs = K * (K + 1) // 2
+    if pairs < VECTOR_FROM_PAIRS:
+        for a in range(K):
+            for b in range(a, K):
+                S[a, b] = i4_contract(C, a, b, A[a], A[b])
+                S[b, a] = S[a, b]
+        return S
+    n = C.shape[0]
+    rows = np.empty((8, n, pairs))
+    lam4 = pair_factors(C, A, rows)
+    total = np.zeros(pairs)
+    accumulate(C, rows, total)
+    ab = 0
+    for a in range(K):
+        for b in range(a, K):
+            S[a, b] = _FOUR_OVER_PI2 * total[ab] / math.sqrt(lam4[ab])
+            S[b, a] = S[a, b]
+            ab += 1
+    return S
+
+
+@jit_vector
+def pair_factors(C, A, rows):
+    """Fill rows (8, n, pairs) with G, N, F, QN, H, PN, X, Y; return L4 (pairs,).
+
+    Pairs ab = 0, 1, ... run over a <= b row by row (a, then b).  For each unit c the
+    pairs' entries C_ac, C_bc (and A_ac, A_bc, the rows X, Y) are first gathered into
+    contiguous vectors, so that the arithmetic runs as one vectorised loop over all pairs
+    (a loop per a would be triangular: short rows, mostly scalar remainders).
+    """
+    K, n = A.shape
+    pairs = rows.shape[2]
+    scal = np.empty((4, pairs))     # s_a, s_b, C_ab, L4
+    ab = 0
+    for a in range(K):
+        for b in range(a, K):
+            scal[0, ab] = 1.0 + C[a, a]
+            scal[1, ab] = 1.0 + C[b, b]
+            scal[2, ab] = C[a, b]
+            scal[3, ab] = scal[0, ab] * scal[1, ab] - C[a, b] * C[a, b]
+            ab += 1
+    At = np.empty((n, K))           # A transposed, read along b below
+    for a in range(K):
+        for c in range(n):
+            At[c, a] = A[a, c]
+    pq = np.empty((2, pairs))       # C_ac, C_bc at the current c
+    for c in range(n):
+        first = 0
+        for a in range(K):          # the pairs (a, a..K-1) are contiguous
+            p = C[c, a]
+            x = At[c, a]
+            for j in range(K - a):
+                pq[0, first + j] = p
+                pq[1, first + j] = C[c, a + j]
+                rows[_X, c, first + j] = x
+                rows[_Y, c, first + j] = At[c, a + j]
+            first += K - a
+        c_cc = C[c, c]
+        for i in range(pairs):
+            p = pq[0, i]
+            q = pq[1, i]
+            s_a = scal[0, i]
+            s_b = scal[1, i]
+            c_ab = scal[2, i]
+            lam4 = scal[3, i]
+            lam0 = lam4 * c_cc - s_a * q * q - s_b * p * p + 2.0 * c_ab * p * q
+            norm = 1.0 / math.sqrt(lam0 + lam4)
+            pn = p * norm
+            qn = q * norm
+            rows[_G, c, i] = lam4 * norm
+            rows[_N, c, i] = norm
+            rows[_F, c, i] = c_ab * pn - s_a * qn
+            rows[_QN, c, i] = qn
+            rows[_H, c, i] = c_ab * qn - s_b * pn
+            rows[_PN, c, i] = pn
+    return scal[3].copy()
+
+
+@jit_vector
+def accumulate(C, rows, total):
+    """total[ab] += sum_{c <= d} w (arcsine of arg(ab; c, d)), in the order (c, d) of the loop.
+
+    w = A_ac A_bd + A_ad A_bc, halved for c = d; rows (8, n, pairs) from :func:`pair_factors`.
+    Two vector loops per (c, d), the arguments (and whether any exceeds 1/2), then the sum:
+    one loop with both would need more registers than the CPU has (measured 20 % slower).
+    """
+    n = rows.shape[1]
+    pairs = rows.shape[2]
+    arg = np.empty(pairs)
+    angle = np.empty(pairs)
+    for c in range(n):
+        for d in range(c, n):
+            half = 0.5 if d == c else 1.0
+            c_cd = C[c, d]
+            big = False
+            for i in range(pairs):
+                x = fma(c_cd * rows[_G, c, i], rows[_N, d, i],
+                        fma(rows[_F, c, i], rows[_QN, d, i], rows[_H, c, i] * rows[_PN, d, i]))
+                arg[i] = x
+                big |= abs(x) > 0.5
+            if big:                 # rare: the full arcsine for this block
+                asin_into(arg, angle, pairs)
+                for i in range(pairs):
+                    weight = half * fma(rows[_X, c, i], rows[_Y, d, i], rows[_X, d, i] * rows[_Y, c, i])
+                    total[i] = fma(weight, angle[i], total[i])
+            else:
+                for i in range(pairs):
+                    weight = half * fma(rows[_X, c, i], rows[_Y, d, i], rows[_X, d, i] * rows[_Y, c, i])
+                    total[i] = fma(weight, asin_half(arg[i]), total[i])

@@ -1,0 +1,81 @@
+"""The vectorised paths of large networks against the plain references.
+
+From K = 5 student units the erf I4 sums run vectorised over the pairs of units
+(plateau.kernels.erf_pairs), with an arcsine without square root for |arg| <= 1/2
+and the full one for blocks beyond; the I3 sums run over all units at once.
+"""
+import numpy as np
+import pytest
+
+from plateau import reference
+from plateau.kernels import erf, erf_pairs
+from plateau.kernels.state import covariance
+from plateau.ode import initial_state, rhs_function
+
+from helpers import random_valid_setup
+
+
+def _contraction_inputs(setup, rng):
+    C = covariance(setup.Q, setup.R, setup.T)
+    A = rng.standard_normal((setup.K, setup.K + setup.M))
+    return C, A
+
+
+def _largest_arcsine_argument(C, K):
+    """max |L0 / sqrt(L1 L2)| over a <= b < K and all c, d (erf's I4 closed form, plain NumPy)."""
+    s = 1.0 + np.diag(C)
+    a, b = np.triu_indices(K)
+    sa, sb, cab = s[a][:, None, None], s[b][:, None, None], C[a, b][:, None, None]
+    lam4 = sa * sb - cab ** 2
+    p, q = C[a][:, :, None], C[b][:, :, None]
+    pt, qt = C[a][:, None, :], C[b][:, None, :]
+    lam0 = lam4 * C[None] - sa * q * qt - sb * p * pt + cab * (p * qt + pt * q)
+    diag = np.diagonal(lam0, axis1=1, axis2=2)
+    return np.max(np.abs(lam0 / np.sqrt((diag[:, :, None] + lam4) * (diag[:, None, :] + lam4))))
+
+
+@pytest.mark.parametrize("K, M", [(5, 2), (6, 6), (8, 3), (16, 16)])
+def test_vectorised_i4_sums_match_the_pair_by_pair_loop(K, M):
+    rng = np.random.default_rng(K * 100 + M)
+    for largest in (0.9, 3.0):      # the largest squared norm of a unit
+        setup = random_valid_setup(rng, K, M, 2)
+        C, A = _contraction_inputs(setup, rng)
+        C *= largest / np.max(np.diag(C))
+        # norms below 1: every argument within 1/2 (no square root); above: some blocks beyond
+        assert (_largest_arcsine_argument(C, K) > 0.5) == (largest > 1.0)
+        got = erf_pairs.i4_sums(C, A)
+        want = np.array([[erf.i4_contract(C, a, b, A[a], A[b]) for b in range(K)] for a in range(K)])
+        # Both sum the same terms in the same order; the terms differ by rounding only (another
+        # coding of the same argument, an arcsine within 2 ulp): a few 1e-16 relative per term.
+        # The sums cancel (A has both signs), so the bound is on the sum of |terms|: 1e-14 of it
+        # is 50x the per-term difference.
+        I4 = reference.gaussian_tensors(C, K, "erf")[2]
+        size = np.einsum("ac,bd,abcd->ab", np.abs(A), np.abs(A), np.abs(I4))
+        assert np.all(np.abs(got - want) <= 1e-14 * size)
+        assert np.array_equal(got, got.T)
+
+
+@pytest.mark.parametrize("K, M", [(5, 2), (16, 16)])
+def test_i3_sums_are_the_row_by_row_contractions(K, M):
+    rng = np.random.default_rng(K)
+    setup = random_valid_setup(rng, K, M, 2)
+    C, A = _contraction_inputs(setup, rng)
+    rows = np.array([erf.i3_contract(C, a, A[a]) for a in range(K)])
+    assert np.array_equal(erf.i3_sums(C, A), rows)       # the same operations in the same order
+
+
+@pytest.mark.parametrize("activation", ["erf", "relu", "linear"])
+@pytest.mark.parametrize("shape", [(5, 3, 2), (7, 7, 1)])
+def test_large_compiled_rhs_equals_numpy_coding(activation, shape):
+    # As test_ode's check at small K, where the pair-by-pair paths run.
+    rng = np.random.default_rng(5)
+    setup = random_valid_setup(rng, *shape, activation=activation)
+    y = initial_state(setup)
+    assert np.max(np.abs(rhs_function(setup)(y) - reference.rhs(y, setup))) < 1e-12
+
+
+def test_sixteen_units_rhs_equals_numpy_coding():
+    rng = np.random.default_rng(16)
+    setup = random_valid_setup(rng, 16, 16, 1, eta_w=0.0, sigma=0.0)
+    y = initial_state(setup)
+    assert np.max(np.abs(rhs_function(setup)(y) - reference.rhs(y, setup))) < 1e-12
