@@ -16,7 +16,10 @@ from .choices import RTOL as DEFAULT_RTOL
 from .errors import InputError, choose
 from .kernels import dopri, entries, tableau
 from .kernels.integrals import ACTIVATION_CODES
-from .kernels.rhs import generalisation_error_path
+from .kernels.erf_pairs import VECTOR_FROM_PAIRS
+from .kernels.integrals import ERF
+from .kernels.ngd import GD
+from .kernels.rhs import erf_jacobian, generalisation_error_path
 from .kernels.state import pack, unpack
 from .interrupts import check as check_interrupt, deferred_interrupts
 from .progress import progress_bar
@@ -53,12 +56,27 @@ def initial_state(setup):
 
 
 def rhs_function(setup):
-    """f(y) -> dy/dalpha for this setup, on packed states (n,)."""
+    """f(y) -> dy/dalpha for this setup, on packed states (n,).
+
+    For gradient descent on erf networks with K >= 5 it also has ``f.jacobian(y, active, step)``,
+    the central-difference Jacobian of :func:`plateau.stability.jacobian` in one compiled call
+    (:func:`plateau.kernels.rhs.erf_jacobian`), which that function then uses.
+    """
     act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
     f, model = entries.rhs_entry(act, algo), model_arguments(setup)   # once: f is the solvers' hot path
     entries.announce_compile(entries.ode_entry(act, algo), "ode-ngd" if algo else "ode", act)
     tab = tableau.A, tableau.B, tableau.C, tableau.E, tableau.P
-    return lambda y: f(np.ascontiguousarray(y, dtype=float), model, tab)
+
+    def rhs(y):
+        return f(np.ascontiguousarray(y, dtype=float), model, tab)
+    if act == ERF and algo == GD and setup.K * (setup.K + 1) // 2 >= VECTOR_FROM_PAIRS:
+        T, V, K, M, eta, eta_w, sigma, _ = model
+
+        def jacobian(y, active, step):
+            return erf_jacobian(np.ascontiguousarray(y, dtype=float), T, V, K, M, eta, eta_w, sigma,
+                                np.ascontiguousarray(active, dtype=np.int64), float(step))
+        rhs.jacobian = jacobian
+    return rhs
 
 
 def model_arguments(setup):

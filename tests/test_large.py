@@ -2,7 +2,8 @@
 
 From K = 5 student units the erf I4 sums run vectorised over the pairs of units
 (plateau.kernels.erf_pairs), with an arcsine without square root for |arg| <= 1/2
-and the full one for blocks beyond; the I3 sums run over all units at once.
+and the full one for blocks beyond; the I3 sums run over all units at once; the
+Jacobian of the fixed-point analysis is one compiled call.
 """
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ from plateau import reference
 from plateau.kernels import erf, erf_pairs
 from plateau.kernels.state import covariance
 from plateau.ode import initial_state, rhs_function
+from plateau.stability import active_coordinates, jacobian
 
 from helpers import random_valid_setup
 
@@ -79,3 +81,28 @@ def test_sixteen_units_rhs_equals_numpy_coding():
     setup = random_valid_setup(rng, 16, 16, 1, eta_w=0.0, sigma=0.0)
     y = initial_state(setup)
     assert np.max(np.abs(rhs_function(setup)(y) - reference.rhs(y, setup))) < 1e-12
+
+
+@pytest.mark.parametrize("shape, eta_w, sigma", [((5, 3, 2), 0.2, 0.1), ((7, 4, 1), 0.0, 0.0), ((16, 16, 1), 0.0, 0.0)])
+def test_compiled_jacobian_is_the_central_differences(shape, eta_w, sigma):
+    # stability.jacobian uses f.jacobian when the right-hand side has one (erf, GD, K >= 5): the
+    # same central differences, the I4 sums differenced term by term where they change.
+    rng = np.random.default_rng(sum(shape))
+    setup = random_valid_setup(rng, *shape, eta_w=eta_w, sigma=sigma)
+    f = rhs_function(setup)
+    y = initial_state(setup)
+    active = active_coordinates(setup.K, setup.M, setup.L, eta_w > 0)
+    fast = jacobian(f, y, active)
+    whole = jacobian(lambda v: f(v), y, active)          # 2 n_a whole right-hand sides
+    plain = jacobian(lambda v: reference.rhs(v, setup), y, active)
+    # Central differences carry rounding ~ eps |f| / h = 1e-16 / 1e-6 per entry times a few
+    # (|f| <= 1 here): 1e-10 between two codings of f (measured 1e-11..1.2e-10); 1e-9 is 10x that.
+    assert np.max(np.abs(fast - whole)) < 1e-9
+    assert np.max(np.abs(fast - plain)) < 1e-9
+
+
+def test_only_large_erf_gradient_descent_has_the_compiled_jacobian():
+    rng = np.random.default_rng(1)
+    assert hasattr(rhs_function(random_valid_setup(rng, 5, 2, 1)), "jacobian")
+    assert not hasattr(rhs_function(random_valid_setup(rng, 4, 4, 1)), "jacobian")
+    assert not hasattr(rhs_function(random_valid_setup(rng, 5, 2, 1, activation="relu")), "jacobian")

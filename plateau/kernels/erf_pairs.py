@@ -36,7 +36,7 @@ import math
 
 import numpy as np
 
-from ._jit import jit_vector
+from ._jit import jit_inline, jit_vector
 from .arcsin import asin_half, asin_into
 from .erf import i4_contract
 from .fma import fma
@@ -46,6 +46,8 @@ VECTOR_FROM_PAIRS = 15          # K >= 5
 
 # rows[k]: the per-(unit, pair) factors above, and the weights' factors X_c = A_ac, Y_c = A_bc
 _G, _N, _F, _QN, _H, _PN, _X, _Y = range(8)
+_SA, _SB, _CAB, _L4 = range(4)     # the pair scalars, scal[k]
+_ALL = np.zeros(0, dtype=np.int64)  # accumulate's "only": every (c, d)
 
 
 @jit_vector
@@ -61,83 +63,97 @@ def i4_sums(C, A):
                 S[b, a] = S[a, b]
         return S
     n = C.shape[0]
+    scal = pair_scalars(C, K)
     rows = np.empty((8, n, pairs))
-    lam4 = pair_factors(C, A, rows)
+    pair_factors(C, A, scal, rows)
     total = np.zeros(pairs)
-    accumulate(C, rows, total)
+    accumulate(C, rows, total, _ALL)
     ab = 0
     for a in range(K):
         for b in range(a, K):
-            S[a, b] = _FOUR_OVER_PI2 * total[ab] / math.sqrt(lam4[ab])
+            S[a, b] = _FOUR_OVER_PI2 * total[ab] / math.sqrt(scal[_L4, ab])
             S[b, a] = S[a, b]
             ab += 1
     return S
 
 
 @jit_vector
-def pair_factors(C, A, rows):
-    """Fill rows (8, n, pairs) with G, N, F, QN, H, PN, X, Y; return L4 (pairs,).
+def pair_scalars(C, K):
+    """scal (4, pairs): s_a = 1 + C_aa, s_b, C_ab and L4 = s_a s_b - C_ab^2 of the pairs ab.
 
-    Pairs ab = 0, 1, ... run over a <= b row by row (a, then b).  For each unit c the
-    pairs' entries C_ac, C_bc (and A_ac, A_bc, the rows X, Y) are first gathered into
-    contiguous vectors, so that the arithmetic runs as one vectorised loop over all pairs
-    (a loop per a would be triangular: short rows, mostly scalar remainders).
+    Pairs ab = 0, 1, ... run over a <= b < K row by row (a, then b).
     """
-    K, n = A.shape
-    pairs = rows.shape[2]
-    scal = np.empty((4, pairs))     # s_a, s_b, C_ab, L4
+    scal = np.empty((4, K * (K + 1) // 2))
     ab = 0
     for a in range(K):
         for b in range(a, K):
-            scal[0, ab] = 1.0 + C[a, a]
-            scal[1, ab] = 1.0 + C[b, b]
-            scal[2, ab] = C[a, b]
-            scal[3, ab] = scal[0, ab] * scal[1, ab] - C[a, b] * C[a, b]
+            scal[_SA, ab] = 1.0 + C[a, a]
+            scal[_SB, ab] = 1.0 + C[b, b]
+            scal[_CAB, ab] = C[a, b]
+            scal[_L4, ab] = scal[_SA, ab] * scal[_SB, ab] - C[a, b] * C[a, b]
             ab += 1
-    At = np.empty((n, K))           # A transposed, read along b below
-    for a in range(K):
-        for c in range(n):
-            At[c, a] = A[a, c]
-    pq = np.empty((2, pairs))       # C_ac, C_bc at the current c
-    for c in range(n):
-        first = 0
-        for a in range(K):          # the pairs (a, a..K-1) are contiguous
-            p = C[c, a]
-            x = At[c, a]
-            for j in range(K - a):
-                pq[0, first + j] = p
-                pq[1, first + j] = C[c, a + j]
-                rows[_X, c, first + j] = x
-                rows[_Y, c, first + j] = At[c, a + j]
-            first += K - a
-        c_cc = C[c, c]
-        for i in range(pairs):
-            p = pq[0, i]
-            q = pq[1, i]
-            s_a = scal[0, i]
-            s_b = scal[1, i]
-            c_ab = scal[2, i]
-            lam4 = scal[3, i]
-            lam0 = lam4 * c_cc - s_a * q * q - s_b * p * p + 2.0 * c_ab * p * q
-            norm = 1.0 / math.sqrt(lam0 + lam4)
-            pn = p * norm
-            qn = q * norm
-            rows[_G, c, i] = lam4 * norm
-            rows[_N, c, i] = norm
-            rows[_F, c, i] = c_ab * pn - s_a * qn
-            rows[_QN, c, i] = qn
-            rows[_H, c, i] = c_ab * qn - s_b * pn
-            rows[_PN, c, i] = pn
-    return scal[3].copy()
+    return scal
 
 
 @jit_vector
-def accumulate(C, rows, total):
+def pair_factors(C, A, scal, rows):
+    """Fill rows (8, n, pairs) with G, N, F, QN, H, PN, X, Y of every unit c, for the pair
+    scalars scal (4, pairs) of :func:`pair_scalars`."""
+    pq = np.empty((2, rows.shape[2]))
+    for c in range(rows.shape[1]):
+        unit_factors(C, A, c, scal, pq, rows)
+
+
+@jit_vector
+def unit_factors(C, A, c, scal, pq, rows):
+    """rows[:, c, :] of unit c; pq (2, pairs) is work space.
+
+    The pairs' entries C_ac, C_bc (and A_ac, A_bc, the rows X, Y) are first gathered into
+    contiguous vectors, so that the arithmetic runs as one vectorised loop over all pairs
+    (a loop per a would be triangular: short rows, mostly scalar remainders).
+    """
+    K = A.shape[0]
+    pairs = rows.shape[2]
+    first = 0
+    for a in range(K):              # the pairs (a, a..K-1) are contiguous
+        p = C[c, a]
+        x = A[a, c]
+        for j in range(K - a):
+            pq[0, first + j] = p
+            pq[1, first + j] = C[c, a + j]
+            rows[_X, c, first + j] = x
+            rows[_Y, c, first + j] = A[a + j, c]
+        first += K - a
+    c_cc = C[c, c]
+    for i in range(pairs):
+        p = pq[0, i]
+        q = pq[1, i]
+        s_a = scal[_SA, i]
+        s_b = scal[_SB, i]
+        c_ab = scal[_CAB, i]
+        lam4 = scal[_L4, i]
+        lam0 = lam4 * c_cc - s_a * q * q - s_b * p * p + 2.0 * c_ab * p * q
+        norm = 1.0 / math.sqrt(lam0 + lam4)
+        pn = p * norm
+        qn = q * norm
+        rows[_G, c, i] = lam4 * norm
+        rows[_N, c, i] = norm
+        rows[_F, c, i] = c_ab * pn - s_a * qn
+        rows[_QN, c, i] = qn
+        rows[_H, c, i] = c_ab * qn - s_b * pn
+        rows[_PN, c, i] = pn
+
+
+@jit_vector
+def accumulate(C, rows, total, only):
     """total[ab] += sum_{c <= d} w (arcsine of arg(ab; c, d)), in the order (c, d) of the loop.
 
     w = A_ac A_bd + A_ad A_bc, halved for c = d; rows (8, n, pairs) from :func:`pair_factors`.
-    Two vector loops per (c, d), the arguments (and whether any exceeds 1/2), then the sum:
-    one loop with both would need more registers than the CPU has (measured 20 % slower).
+    ``only`` (m,) int: if not empty, only the (c, d) with c or d among these units.
+    For each (c, d), two vector loops over the pairs: the arguments (and whether any exceeds
+    1/2), then the sum; one loop with both would need more registers than the CPU has
+    (measured 20 % slower).  (One function, no helper for the block: the work arrays are its
+    own, so LLVM knows that they overlap nothing else.)
     """
     n = rows.shape[1]
     pairs = rows.shape[2]
@@ -145,6 +161,8 @@ def accumulate(C, rows, total):
     angle = np.empty(pairs)
     for c in range(n):
         for d in range(c, n):
+            if only.size and not _touches(only, c, d):
+                continue
             half = 0.5 if d == c else 1.0
             c_cd = C[c, d]
             big = False
@@ -162,3 +180,52 @@ def accumulate(C, rows, total):
                 for i in range(pairs):
                     weight = half * fma(rows[_X, c, i], rows[_Y, d, i], rows[_X, d, i] * rows[_Y, c, i])
                     total[i] = fma(weight, asin_half(arg[i]), total[i])
+
+
+@jit_inline
+def _touches(units, c, d):
+    for u in units:
+        if u == c or u == d:
+            return True
+    return False
+
+
+@jit_vector
+def i4_sums_change(C, A, scal, rows, C_up, A_up, C_dn, A_dn, units, full):
+    """S(C_up, A_up) - S(C_dn, A_dn) (K, K) of :func:`i4_sums`, summing only terms that change.
+
+    Both states may differ from (C, A) only in the rows and columns of C and the columns of A
+    of ``units`` (m,) int, and in the pair scalars and rows of A of the pairs flagged in
+    ``full`` (K, K) bool.  ``scal`` and ``rows`` are :func:`pair_scalars` and
+    :func:`pair_factors` of (C, A); rows is left as it was.  A pair not flagged changes only
+    in the (c, d) with c or d among the units (its factors of every other unit, and its
+    scale 1 / sqrt(L4), are those of (C, A)); a flagged pair is summed whole, both ways
+    (:func:`plateau.kernels.erf.i4_contract`).  The finite differences of the fixed-point
+    analysis change one coordinate at a time: one or two units, so ~2n of the n(n+1)/2
+    blocks (c, d).
+    """
+    K = A.shape[0]
+    pairs = scal.shape[1]
+    pq = np.empty((2, pairs))
+    up = np.zeros(pairs)
+    down = np.zeros(pairs)
+    for u in units:
+        unit_factors(C_up, A_up, u, scal, pq, rows)
+    accumulate(C_up, rows, up, units)
+    for u in units:
+        unit_factors(C_dn, A_dn, u, scal, pq, rows)
+    accumulate(C_dn, rows, down, units)
+    for u in units:
+        unit_factors(C, A, u, scal, pq, rows)
+    out = np.empty((K, K))
+    ab = 0
+    for a in range(K):
+        for b in range(a, K):
+            if full[a, b]:
+                change = i4_contract(C_up, a, b, A_up[a], A_up[b]) - i4_contract(C_dn, a, b, A_dn[a], A_dn[b])
+            else:
+                change = _FOUR_OVER_PI2 * (up[ab] - down[ab]) / math.sqrt(scal[_L4, ab])
+            out[a, b] = change
+            out[b, a] = change
+            ab += 1
+    return out

@@ -25,7 +25,8 @@ dD/dalpha = dW W^T + W dW^T and dE/dalpha = dW V^T.  The state packing is
 import numpy as np
 
 from ._jit import jit, jit_inline
-from .integrals import i2, i3_sums, i4_sums, j2
+from .erf_pairs import i4_sums_change, pair_factors, pair_scalars
+from .integrals import ERF, i2, i3_sums, i4_sums, j2
 from .matrices import matmul_t
 from .state import covariance, pack, unpack
 
@@ -33,24 +34,35 @@ from .state import covariance, pack, unpack
 @jit_inline
 def derivatives(Q, R, W, T, V, act, eta, eta_w, sigma):
     """dQ (K,K), dR (K,M), dW (K,L) at the state (Q, R, W) for teacher (T, V)."""
+    C, D, A = fields(Q, R, W, T, V)
+    return combine(C, D, A, W, V, i4_sums(act, C, A), act, eta, eta_w, sigma)
+
+
+@jit_inline
+def fields(Q, R, W, T, V):
+    """C (n, n) the fields' covariance, D = W W^T (K, K) and A = [-D, W V^T] (K, n)."""
     # Plain loops rather than array expressions: the same numbers, and each array
     # expression would be a loop kernel of its own for Numba to compile.
     K, M = R.shape
-    L = W.shape[1]
-    n = K + M
     C = covariance(Q, R, T)
     D = matmul_t(W, W)
     E = matmul_t(W, V)
-    A = np.empty((K, n))  # w_i.e = sum_c A_ic g(u_c) + noise
+    A = np.empty((K, K + M))  # w_i.e = sum_c A_ic g(u_c) + noise
     for i in range(K):
         for c in range(K):
             A[i, c] = -D[i, c]
         for m in range(M):
             A[i, K + m] = E[i, m]
+    return C, D, A
 
+
+@jit_inline
+def combine(C, D, A, W, V, second, act, eta, eta_w, sigma):
+    """dQ, dR, dW from the fields (:func:`fields`) and second (K, K) = sum_cd A_ic A_kd I4(i, k, c, d)."""
+    K = D.shape[0]
+    M, L = V.shape
     drift = i3_sums(act, C, A)   # drift[i, b] = <delta_i u_b>
 
-    second = i4_sums(act, C, A)  # sum_cd A_ic A_kd I4(i, k, c, d)
     dQ = np.empty((K, K))
     for i in range(K):
         for k in range(i, K):
@@ -93,6 +105,84 @@ def rhs(y, T, V, K, M, act, eta, eta_w, sigma):
     Q, R, W = unpack(y, K, M, V.shape[1])
     dQ, dR, dW = derivatives(Q, R, W, T, V, act, eta, eta_w, sigma)
     return pack(dQ, dR, dW)
+
+
+@jit
+def erf_jacobian(y, T, V, K, M, eta, eta_w, sigma, active, step):
+    """Central-difference Jacobian (n_a, n_a) of the gradient-descent flow of an erf network.
+
+    Column j is (f(y + h e_j) - f(y - h e_j))[active] / (2 h), h = step max(1, |y_j|), over the
+    packed coordinates ``active`` (n_a,) int, the numbers of plateau.stability.jacobian up to
+    rounding.  The I4 sums, nearly all the cost of f, are differenced where they change
+    (:func:`plateau.kernels.erf_pairs.i4_sums_change`): a coordinate of Q or R moves one entry
+    of C (and its mirror), one of W a row of A = [-W W^T, W V^T] and a column of W W^T; the
+    rest of f is computed whole at both states.  For K >= 5, the vectorised I4 sums.
+    """
+    L = V.shape[1]
+    Q, R, W = unpack(y, K, M, L)
+    C, D, A = fields(Q, R, W, T, V)
+    scal = pair_scalars(C, K)
+    rows = np.empty((8, K + M, scal.shape[1]))
+    pair_factors(C, A, scal, rows)
+    no_second = np.zeros((K, K))
+    full = np.zeros((K, K), dtype=np.bool_)
+    n_q = K * (K + 1) // 2
+    n_r = n_q + K * M
+    jac = np.empty((active.size, active.size))
+    for col in range(active.size):
+        j = active[col]
+        h = step * max(1.0, abs(y[j]))
+        up = y.copy()
+        up[j] += h
+        down = y.copy()
+        down[j] -= h
+        Q, R, W_up = unpack(up, K, M, L)
+        C_up, D_up, A_up = fields(Q, R, W_up, T, V)
+        Q, R, W_dn = unpack(down, K, M, L)
+        C_dn, D_dn, A_dn = fields(Q, R, W_dn, T, V)
+        for a in range(K):      # the pairs whose scalars 1 + C_aa, 1 + C_bb, C_ab or rows of A move
+            for b in range(K):
+                full[a, b] = False
+        if j < n_q:             # Q_ik: units i and k
+            i, k = _triangle_index(j, K)
+            units = np.array([i, k]) if i != k else np.array([i])
+            if i == k:
+                full[i, :] = True
+                full[:, i] = True
+            else:
+                full[i, k] = True
+                full[k, i] = True
+        elif j < n_r:           # R_im: student i and teacher m
+            i = (j - n_q) // M
+            units = np.array([i, K + (j - n_q) % M])
+        else:                   # W_il: row i of A, column i of D
+            i = (j - n_r) // L
+            units = np.array([i])
+            full[i, :] = True
+            full[:, i] = True
+        change = i4_sums_change(C, A, scal, rows, C_up, A_up, C_dn, A_dn, units, full)
+        dQ, dR, dW = combine(C_up, D_up, A_up, W_up, V, no_second, ERF, eta, eta_w, sigma)
+        f_up = pack(dQ, dR, dW)
+        dQ, dR, dW = combine(C_dn, D_dn, A_dn, W_dn, V, no_second, ERF, eta, eta_w, sigma)
+        df = f_up - pack(dQ, dR, dW)
+        p = 0
+        for a in range(K):
+            for b in range(a, K):
+                df[p] += eta * eta * change[a, b]
+                p += 1
+        for r in range(active.size):
+            jac[r, col] = df[active[r]] / (2.0 * h)
+    return jac
+
+
+@jit
+def _triangle_index(p, K):
+    """(i, k), i <= k, of entry p of Q's packed upper triangle."""
+    for i in range(K):
+        if p < K - i:
+            return i, i + p
+        p -= K - i
+    return -1, -1
 
 
 @jit
