@@ -17,10 +17,10 @@ from plateau.stability import active_coordinates, jacobian
 from helpers import random_valid_setup
 
 
-def _contraction_inputs(setup, rng):
+def _contraction_inputs(setup):
+    """C (n, n) and A = [-W W^T, W V^T] (K, n) of a setup."""
     C = covariance(setup.Q, setup.R, setup.T)
-    A = rng.standard_normal((setup.K, setup.K + setup.M))
-    return C, A
+    return C, np.hstack([-setup.W @ setup.W.T, setup.W @ setup.V.T])
 
 
 def _largest_arcsine_argument(C, K):
@@ -36,16 +36,17 @@ def _largest_arcsine_argument(C, K):
     return np.max(np.abs(lam0 / np.sqrt((diag[:, :, None] + lam4) * (diag[:, None, :] + lam4))))
 
 
+@pytest.mark.parametrize("L", [1, 2])     # one output: the weights factor (A = w alpha^T)
 @pytest.mark.parametrize("K, M", [(5, 2), (6, 6), (8, 3), (16, 16)])
-def test_vectorised_i4_sums_match_the_pair_by_pair_loop(K, M):
+def test_vectorised_i4_sums_match_the_pair_by_pair_loop(K, M, L):
     rng = np.random.default_rng(K * 100 + M)
     for largest in (0.9, 3.0):      # the largest squared norm of a unit
-        setup = random_valid_setup(rng, K, M, 2)
-        C, A = _contraction_inputs(setup, rng)
+        setup = random_valid_setup(rng, K, M, L)
+        C, A = _contraction_inputs(setup)
         C *= largest / np.max(np.diag(C))
         # norms below 1: every argument within 1/2 (no square root); above: some blocks beyond
         assert (_largest_arcsine_argument(C, K) > 0.5) == (largest > 1.0)
-        got = erf_pairs.i4_sums(C, A)
+        got = erf_pairs.i4_sums(C, A, setup.W, setup.V)
         want = np.array([[erf.i4_contract(C, a, b, A[a], A[b]) for b in range(K)] for a in range(K)])
         # Both sum the same terms in the same order; the terms differ by rounding only (another
         # coding of the same argument, an arcsine within 2 ulp): a few 1e-16 relative per term.
@@ -61,7 +62,7 @@ def test_vectorised_i4_sums_match_the_pair_by_pair_loop(K, M):
 def test_i3_sums_are_the_row_by_row_contractions(K, M):
     rng = np.random.default_rng(K)
     setup = random_valid_setup(rng, K, M, 2)
-    C, A = _contraction_inputs(setup, rng)
+    C, A = _contraction_inputs(setup)
     rows = np.array([erf.i3_contract(C, a, A[a]) for a in range(K)])
     assert np.array_equal(erf.i3_sums(C, A), rows)       # the same operations in the same order
 

@@ -48,11 +48,17 @@ VECTOR_FROM_PAIRS = 15          # K >= 5
 _G, _N, _F, _QN, _H, _PN, _X, _Y = range(8)
 _SA, _SB, _CAB, _L4 = range(4)     # the pair scalars, scal[k]
 _ALL = np.zeros(0, dtype=np.int64)  # accumulate's "only": every (c, d)
+_NONE = np.zeros(0)                 # accumulate's "alpha": weights from the rows X, Y
 
 
 @jit_vector
-def i4_sums(C, A):
-    """S (K, K), S_ab = sum_cd A_ac A_bd I4(a, b, c, d), for C (n, n) and A (K, n)."""
+def i4_sums(C, A, W, V):
+    """S (K, K), S_ab = sum_cd A_ac A_bd I4(a, b, c, d), for C (n, n) and A = W [-W^T, V^T] (K, n).
+
+    W (K, L), V (M, L).  With one output (L = 1), A = w alpha^T with alpha = [-w, v]: the
+    weights factor, S_ab = w_a w_b sum_cd alpha_c alpha_d I4, and the sum over (c, d) needs
+    no factors X, Y (:func:`accumulate`).
+    """
     K = A.shape[0]
     S = np.empty((K, K))
     pairs = K * (K + 1) // 2
@@ -63,15 +69,23 @@ def i4_sums(C, A):
                 S[b, a] = S[a, b]
         return S
     n = C.shape[0]
+    outer = W.shape[1] == 1
     scal = pair_scalars(C, K)
-    rows = np.empty((8, n, pairs))
+    rows = np.empty((6 if outer else 8, n, pairs))
     pair_factors(C, A, scal, rows)
+    alpha = np.empty(n if outer else 0)
+    if outer:
+        for a in range(K):
+            alpha[a] = -W[a, 0]
+        for m in range(n - K):
+            alpha[K + m] = V[m, 0]
     total = np.zeros(pairs)
-    accumulate(C, rows, total, _ALL)
+    accumulate(C, rows, total, _ALL, alpha)
     ab = 0
     for a in range(K):
         for b in range(a, K):
-            S[a, b] = _FOUR_OVER_PI2 * total[ab] / math.sqrt(scal[_L4, ab])
+            scale = W[a, 0] * W[b, 0] if outer else 1.0
+            S[a, b] = _FOUR_OVER_PI2 * (scale * total[ab]) / math.sqrt(scal[_L4, ab])
             S[b, a] = S[a, b]
             ab += 1
     return S
@@ -97,8 +111,8 @@ def pair_scalars(C, K):
 
 @jit_vector
 def pair_factors(C, A, scal, rows):
-    """Fill rows (8, n, pairs) with G, N, F, QN, H, PN, X, Y of every unit c, for the pair
-    scalars scal (4, pairs) of :func:`pair_scalars`."""
+    """Fill rows (8, n, pairs) with G, N, F, QN, H, PN, X, Y of every unit c (rows (6, n, pairs):
+    without X, Y), for the pair scalars scal (4, pairs) of :func:`pair_scalars`."""
     pq = np.empty((2, rows.shape[2]))
     for c in range(rows.shape[1]):
         unit_factors(C, A, c, scal, pq, rows)
@@ -117,13 +131,18 @@ def unit_factors(C, A, c, scal, pq, rows):
     first = 0
     for a in range(K):              # the pairs (a, a..K-1) are contiguous
         p = C[c, a]
-        x = A[a, c]
         for j in range(K - a):
             pq[0, first + j] = p
             pq[1, first + j] = C[c, a + j]
-            rows[_X, c, first + j] = x
-            rows[_Y, c, first + j] = A[a + j, c]
         first += K - a
+    if rows.shape[0] > _Y:
+        first = 0
+        for a in range(K):
+            x = A[a, c]
+            for j in range(K - a):
+                rows[_X, c, first + j] = x
+                rows[_Y, c, first + j] = A[a + j, c]
+            first += K - a
     c_cc = C[c, c]
     for i in range(pairs):
         p = pq[0, i]
@@ -145,11 +164,13 @@ def unit_factors(C, A, c, scal, pq, rows):
 
 
 @jit_vector
-def accumulate(C, rows, total, only):
+def accumulate(C, rows, total, only, alpha):
     """total[ab] += sum_{c <= d} w (arcsine of arg(ab; c, d)), in the order (c, d) of the loop.
 
-    w = A_ac A_bd + A_ad A_bc, halved for c = d; rows (8, n, pairs) from :func:`pair_factors`.
-    ``only`` (m,) int: if not empty, only the (c, d) with c or d among these units.
+    w = A_ac A_bd + A_ad A_bc, halved for c = d, from rows (8, n, pairs) of :func:`pair_factors`;
+    or, if ``alpha`` (n,) is not empty, w = (2 - delta_cd) alpha_c alpha_d, the same for every
+    pair (rows (6, n, pairs) suffice).  ``only`` (m,) int: if not empty, only the (c, d) with
+    c or d among these units.
     For each (c, d), two vector loops over the pairs: the arguments (and whether any exceeds
     1/2), then the sum; one loop with both would need more registers than the CPU has
     (measured 20 % slower).  (One function, no helper for the block: the work arrays are its
@@ -164,6 +185,7 @@ def accumulate(C, rows, total, only):
             if only.size and not _touches(only, c, d):
                 continue
             half = 0.5 if d == c else 1.0
+            shared = 2.0 * half * alpha[c] * alpha[d] if alpha.size else 0.0
             c_cd = C[c, d]
             big = False
             for i in range(pairs):
@@ -173,9 +195,16 @@ def accumulate(C, rows, total, only):
                 big |= abs(x) > 0.5
             if big:                 # rare: the full arcsine for this block
                 asin_into(arg, angle, pairs)
+            if big and alpha.size:
+                for i in range(pairs):
+                    total[i] = fma(shared, angle[i], total[i])
+            elif big:
                 for i in range(pairs):
                     weight = half * fma(rows[_X, c, i], rows[_Y, d, i], rows[_X, d, i] * rows[_Y, c, i])
                     total[i] = fma(weight, angle[i], total[i])
+            elif alpha.size:
+                for i in range(pairs):
+                    total[i] = fma(shared, asin_half(arg[i]), total[i])
             else:
                 for i in range(pairs):
                     weight = half * fma(rows[_X, c, i], rows[_Y, d, i], rows[_X, d, i] * rows[_Y, c, i])
@@ -194,14 +223,15 @@ def _touches(units, c, d):
 def i4_sums_change(C, A, scal, rows, C_up, A_up, C_dn, A_dn, units, full):
     """S(C_up, A_up) - S(C_dn, A_dn) (K, K) of :func:`i4_sums`, summing only terms that change.
 
-    Both states may differ from (C, A) only in the rows and columns of C and the columns of A
-    of ``units`` (m,) int, and in the pair scalars and rows of A of the pairs flagged in
-    ``full`` (K, K) bool.  ``scal`` and ``rows`` are :func:`pair_scalars` and
+    For the pairs not flagged in ``full`` (K, K) bool, both states may differ from (C, A)
+    only in what the factors of the units in ``units`` (m,) int read (rows[:, c] reads C_ca,
+    C_cb, C_cc, A_ac and A_bc) and in the C_cd with c or d in ``units``; a flagged pair may
+    differ in anything.  ``scal`` and ``rows`` are :func:`pair_scalars` and
     :func:`pair_factors` of (C, A); rows is left as it was.  A pair not flagged changes only
-    in the (c, d) with c or d among the units (its factors of every other unit, and its
-    scale 1 / sqrt(L4), are those of (C, A)); a flagged pair is summed whole, both ways
+    in the (c, d) with c or d among the units (its other factors, and its scale
+    1 / sqrt(L4), are those of (C, A)); a flagged pair is summed whole, both ways
     (:func:`plateau.kernels.erf.i4_contract`).  The finite differences of the fixed-point
-    analysis change one coordinate at a time: one or two units, so ~2n of the n(n+1)/2
+    analysis change one coordinate at a time: one or two units, so n to 2n of the n(n+1)/2
     blocks (c, d).
     """
     K = A.shape[0]
@@ -211,10 +241,10 @@ def i4_sums_change(C, A, scal, rows, C_up, A_up, C_dn, A_dn, units, full):
     down = np.zeros(pairs)
     for u in units:
         unit_factors(C_up, A_up, u, scal, pq, rows)
-    accumulate(C_up, rows, up, units)
+    accumulate(C_up, rows, up, units, _NONE)
     for u in units:
         unit_factors(C_dn, A_dn, u, scal, pq, rows)
-    accumulate(C_dn, rows, down, units)
+    accumulate(C_dn, rows, down, units, _NONE)
     for u in units:
         unit_factors(C, A, u, scal, pq, rows)
     out = np.empty((K, K))

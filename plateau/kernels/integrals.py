@@ -95,7 +95,7 @@ def _i3s(act, C, A):
     raise NotImplementedError
 
 
-def _i4s(act, C, A):
+def _i4s(act, C, A, W, V):
     raise NotImplementedError
 
 
@@ -251,16 +251,16 @@ def _i4_sums_pairwise(act, C, A):
 
 
 @overload(_i4s, prefer_literal=True)
-def _ov_i4s(act, C, A):
+def _ov_i4s(act, C, A, W, V):
     code = _literal(act)
     if code == ERF:
-        return lambda act, C, A: erf_pairs.i4_sums(C, A)
+        return lambda act, C, A, W, V: erf_pairs.i4_sums(C, A, W, V)
     if code in (RELU, LINEAR):
-        return lambda act, C, A: _i4_sums_pairwise(act, C, A)
+        return lambda act, C, A, W, V: _i4_sums_pairwise(act, C, A)
 
-    def any_activation(act, C, A):
+    def any_activation(act, C, A, W, V):
         if act == ERF:
-            return erf_pairs.i4_sums(C, A)
+            return erf_pairs.i4_sums(C, A, W, V)
         return _i4_sums_pairwise(act, C, A)
     return any_activation
 
@@ -309,6 +309,7 @@ def i3_sums(act, C, A):
 
 
 @jit_inline
-def i4_sums(act, C, A):
-    """S (K, K), S_ab = sum_cd A_ac A_bd I4(a, b, c, d), for A (K, n): i4_contract of rows a, b."""
-    return _i4s(act, C, A)
+def i4_sums(act, C, A, W, V):
+    """S (K, K), S_ab = sum_cd A_ac A_bd I4(a, b, c, d) for A = W [-W^T, V^T] (K, n), W (K, L),
+    V (M, L): i4_contract of rows a, b."""
+    return _i4s(act, C, A, W, V)

@@ -89,7 +89,7 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
     coef[:, :K] = -D
     coef[:, K:] = matmul_t(W, V)
     drift = i3_sums(act, C, coef)    # <delta_i u_b>
-    second = i4_sums(act, C, coef)   # <delta_i delta_k>, noise added below
+    second = i4_sums(act, C, coef, W, V)   # <delta_i delta_k>, noise added below
     for i in range(K):
         for k in range(i, K):
             s = second[i, k]

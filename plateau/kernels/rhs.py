@@ -35,7 +35,7 @@ from .state import covariance, pack, unpack
 def derivatives(Q, R, W, T, V, act, eta, eta_w, sigma):
     """dQ (K,K), dR (K,M), dW (K,L) at the state (Q, R, W) for teacher (T, V)."""
     C, D, A = fields(Q, R, W, T, V)
-    return combine(C, D, A, W, V, i4_sums(act, C, A), act, eta, eta_w, sigma)
+    return combine(C, D, A, W, V, i4_sums(act, C, A, W, V), act, eta, eta_w, sigma)
 
 
 @jit_inline
@@ -152,9 +152,9 @@ def erf_jacobian(y, T, V, K, M, eta, eta_w, sigma, active, step):
             else:
                 full[i, k] = True
                 full[k, i] = True
-        elif j < n_r:           # R_im: student i and teacher m
-            i = (j - n_q) // M
-            units = np.array([i, K + (j - n_q) % M])
+        elif j < n_r:           # R_im: C_{i,K+m} moves the factors of the teacher unit K+m only
+            units = np.array([K + (j - n_q) % M])   # (of the pairs with i; those of unit i never
+            #                                         involve C_{i,K+m}, as no pair holds K+m)
         else:                   # W_il: row i of A, column i of D
             i = (j - n_r) // L
             units = np.array([i])
