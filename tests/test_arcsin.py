@@ -3,7 +3,9 @@ import math
 
 import numpy as np
 
-from plateau.kernels.arcsin import asin_into
+from numba import njit
+
+from plateau.kernels.arcsin import HALF_UP_TO, asin_half, asin_into
 
 
 def _asin(x):
@@ -44,3 +46,23 @@ def test_only_count_entries_are_written():
     out = np.full(5, 7.0)
     asin_into(np.full(5, 0.25), out, 3)
     assert np.all(out[3:] == 7.0) and np.allclose(out[:3], math.asin(0.25), rtol=0, atol=1e-16)
+
+
+@njit
+def _half_into(x, out):
+    for k in range(x.size):
+        out[k] = asin_half(x[k])
+
+
+def test_square_root_free_half_to_one_ulp_a_little_beyond_one_half():
+    # asin_half serves the I4 sums' arguments up to HALF_UP_TO = 1/2 + 1/1024 (rounding puts
+    # correlations of exactly 1/2 a few ulp above); the same reference as above.
+    rng = np.random.default_rng(1)
+    edge = HALF_UP_TO - np.geomspace(1e-16, 0.01, 2_000)
+    x = np.concatenate([np.linspace(-HALF_UP_TO, HALF_UP_TO, 400_001), edge, -edge, np.geomspace(1e-300, 0.5, 2_000),
+                        rng.uniform(-HALF_UP_TO, HALF_UP_TO, 100_000), [0.0, 0.5, -0.5, HALF_UP_TO]])
+    got = np.empty_like(x)
+    _half_into(x, got)
+    want = np.arcsin(x)
+    ulps = np.abs(got - want) / np.spacing(np.abs(want))
+    assert ulps.max() <= 1.0, f"{ulps.max():.1f} ulp at x = {x[np.argmax(ulps)]!r}"

@@ -23,11 +23,14 @@ Each pair's terms are still added in the order of that loop (c, then d), each un
 once with weight A_ac A_bd + A_ad A_bc (halved, exactly, for c = d); products and sums are
 fused multiply-adds (:mod:`plateau.kernels.fma`).
 
-The arcsine: for every state seen in practice |arg| <= 1/2 (arg is the correlation of two fields
-conditioned on the g' weights, and stays below 1/2 unless the units' norms exceed ~1), where
-:func:`plateau.kernels.arcsin.asin_half` needs no square root.  A block (c, d) with some |arg| > 1/2
-takes the full :func:`plateau.kernels.arcsin.asin_into` instead, so any state (also unphysical
-ones, from finite differences or a root finder) gets an arcsine accurate to a few ulp.
+The arcsine: arg = Sigma'_cd / sqrt((1 + Sigma'_cc)(1 + Sigma'_dd)) with Sigma' the covariance
+of the fields c, d given the g' weights of a, b (the Schur complement of I + C_(ab)), so
+|arg| <= 1/2 whenever the units' variances are at most 1, as in every run seen in practice
+(a unit that has learned its teacher sits at 1/2 exactly, up to rounding).  There
+:func:`plateau.kernels.arcsin.asin_half` needs no square root; it stays within 1 ulp up to
+|arg| = 1/2 + 1/1024.  A block (c, d) with some |arg| beyond takes the full
+:func:`plateau.kernels.arcsin.asin_into` instead, so any state (also unphysical ones, from finite
+differences or a root finder) gets an arcsine accurate to a few ulp.
 
 Small networks (fewer than ``VECTOR_FROM_PAIRS`` pairs), where vectors over pairs would be too
 short, sum pair by pair with :func:`plateau.kernels.erf.i4_contract`.
@@ -37,7 +40,7 @@ import math
 import numpy as np
 
 from ._jit import jit_inline, jit_vector
-from .arcsin import asin_half, asin_into
+from .arcsin import HALF_UP_TO, asin_half, asin_into
 from .erf import i4_contract
 from .fma import fma
 
@@ -171,8 +174,8 @@ def accumulate(C, rows, total, only, alpha):
     or, if ``alpha`` (n,) is not empty, w = (2 - delta_cd) alpha_c alpha_d, the same for every
     pair (rows (6, n, pairs) suffice).  ``only`` (m,) int: if not empty, only the (c, d) with
     c or d among these units.
-    For each (c, d), two vector loops over the pairs: the arguments (and whether any exceeds
-    1/2), then the sum; one loop with both would need more registers than the CPU has
+    For each (c, d), two vector loops over the pairs: the arguments (and whether any is beyond
+    asin_half's range), then the sum; one loop with both would need more registers than the CPU has
     (measured 20 % slower).  (One function, no helper for the block: the work arrays are its
     own, so LLVM knows that they overlap nothing else.)
     """
@@ -192,7 +195,7 @@ def accumulate(C, rows, total, only, alpha):
                 x = fma(c_cd * rows[_G, c, i], rows[_N, d, i],
                         fma(rows[_F, c, i], rows[_QN, d, i], rows[_H, c, i] * rows[_PN, d, i]))
                 arg[i] = x
-                big |= abs(x) > 0.5
+                big |= abs(x) > HALF_UP_TO
             if big:                 # rare: the full arcsine for this block
                 asin_into(arg, angle, pairs)
             if big and alpha.size:
