@@ -59,8 +59,9 @@ def test_square_root_free_half_to_one_ulp_a_little_beyond_one_half():
     # correlations of exactly 1/2 a few ulp above); the same reference as above.
     rng = np.random.default_rng(1)
     edge = HALF_UP_TO - np.geomspace(1e-16, 0.01, 2_000)
-    x = np.concatenate([np.linspace(-HALF_UP_TO, HALF_UP_TO, 400_001), edge, -edge, np.geomspace(1e-300, 0.5, 2_000),
-                        rng.uniform(-HALF_UP_TO, HALF_UP_TO, 100_000), [0.0, 0.5, -0.5, HALF_UP_TO]])
+    x = np.concatenate([np.linspace(-HALF_UP_TO, HALF_UP_TO, 400_001), edge, -edge,
+                        np.geomspace(1e-300, 0.5, 2_000), rng.uniform(-HALF_UP_TO, HALF_UP_TO, 100_000),
+                        [0.0, 0.5, -0.5, HALF_UP_TO]])
     got = np.empty_like(x)
     _half_into(x, got)
     want = np.arcsin(x)

@@ -5,6 +5,8 @@ From K = 5 student units the erf I4 sums run vectorised over the pairs of units
 and the full one for blocks beyond; the I3 sums run over all units at once; the
 Jacobian of the fixed-point analysis is one compiled call.
 """
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -87,7 +89,8 @@ def test_sixteen_units_rhs_equals_numpy_coding():
     assert np.max(np.abs(rhs_function(setup)(y) - reference.rhs(y, setup))) < 1e-12
 
 
-@pytest.mark.parametrize("shape, eta_w, sigma", [((5, 3, 2), 0.2, 0.1), ((7, 4, 1), 0.0, 0.0), ((16, 16, 1), 0.0, 0.0)])
+@pytest.mark.parametrize("shape, eta_w, sigma",
+                         [((5, 3, 2), 0.2, 0.1), ((7, 4, 1), 0.0, 0.0), ((16, 16, 1), 0.0, 0.0)])
 def test_compiled_jacobian_is_the_central_differences(shape, eta_w, sigma):
     # stability.jacobian uses f.jacobian when the right-hand side has one (erf, GD, K >= 5): the
     # same central differences, the I4 sums differenced term by term where they change.
@@ -107,6 +110,8 @@ def test_compiled_jacobian_is_the_central_differences(shape, eta_w, sigma):
 
 def test_only_large_erf_gradient_descent_has_the_compiled_jacobian():
     rng = np.random.default_rng(1)
-    assert hasattr(rhs_function(random_valid_setup(rng, 5, 2, 1)), "jacobian")
+    large = random_valid_setup(rng, 5, 2, 1)
+    assert hasattr(rhs_function(large), "jacobian")
     assert not hasattr(rhs_function(random_valid_setup(rng, 4, 4, 1)), "jacobian")
     assert not hasattr(rhs_function(random_valid_setup(rng, 5, 2, 1, activation="relu")), "jacobian")
+    assert not hasattr(rhs_function(replace(large, algorithm="ngd", damping=0.1)), "jacobian")
