@@ -99,7 +99,7 @@ def rhs(y, T, V, K, M, act, eta, eta_w, sigma):
     return pack(dQ, dR, dW)
 
 
-@jit
+@jit_inline
 def generalisation_error(Q, R, D, E, T, F, act):
     """eps_g = 1/2 [sum_ij D_ij I2(i,j) - 2 sum_in E_in I2(i,n) + sum_nm F_nm I2(n,m)]."""
     K, M = R.shape
@@ -116,7 +116,7 @@ def generalisation_error(Q, R, D, E, T, F, act):
     return 0.5 * s
 
 
-@jit
+@jit_inline
 def generalisation_error_path(Y, T, V, K, M, act):
     """eps_g for every packed state, Y (n_times, n) -> (n_times,)."""
     out = np.empty(Y.shape[0])
