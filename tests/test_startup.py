@@ -63,3 +63,21 @@ def test_a_warm_ode_run_loads_only_its_own_kernels():
     loaded = json.loads(done.stdout)
     assert not [m for m in loaded if m.startswith(("scipy.linalg", "numba.np.arraymath", "matplotlib"))]
     assert not {"plateau.kernels.sgd", "plateau.kernels.sgd_ngd"} & set(loaded)
+
+
+_HELP_PROBE = """
+import sys
+from plateau.cli.app import main
+try:
+    main(["--help"])
+except SystemExit:
+    pass
+print("numba" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_help_does_not_import_numba():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    done = subprocess.run([sys.executable, "-c", _HELP_PROBE], capture_output=True, text=True, env=env, check=True)
+    assert "ode" in done.stdout and "warm-up" in done.stdout       # every command is listed
+    assert done.stderr.strip() == "False"
