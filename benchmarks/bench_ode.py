@@ -11,7 +11,8 @@ figures of issue 15, each with its baseline measured in the same run:
 
 - start-up: a warm whole `plateau ode` process on W1 (erf, K = M = 3,
   sigma = 0.1, alpha 0 -> 1e4), median of 5, against a bare `python -c pass`
-  (target: under 0.6 s on the 2-core machine);
+  and a bare `python -c "import numba"` (the floor of any Numba program);
+  target: under 0.6 s on the 2-core machine;
 - first run: the same command on an empty kernel cache (a fresh
   $XDG_CACHE_HOME), against the warm run (target: under 10 s);
 - large K: K = M = 16 to alpha 1e4, warm (target: under 5 s), and one
@@ -99,6 +100,7 @@ def bench_issue15():
         subprocess.run(command + ["warm-up"], check=True, capture_output=True)
         warm = _process_seconds(command + W1 + out)
         empty = _process_seconds([sys.executable, "-c", "pass"])
+        numba_floor = _process_seconds([sys.executable, "-c", "import numba"])
         big_args = command + ["ode", "--K", "16", "--M", "16", "--alpha-max", "1e4"] + out
         big = _process_seconds(big_args, repeat=1)
     setup = build_setup(K=16, M=16)
@@ -110,6 +112,8 @@ def bench_issue15():
     print(f"\nissue 15 figures (load average {load[0]:.2f}, {load[1]:.2f}, {load[2]:.2f} on {os.cpu_count()} CPUs)")
     print(f"  start-up: warm `plateau {' '.join(W1)}`  {warm:6.2f} s   "
           f"= {warm / empty:5.1f}x a bare `python -c pass` ({empty:.2f} s)   target < 0.6 s")
+    print(f"            a bare `python -c 'import numba'` takes {numba_floor:.2f} s: the warm run is "
+          f"{warm / numba_floor:.1f}x that")
     print(f"  first run, empty kernel cache         {cold:6.2f} s   = {cold / warm:5.1f}x the warm run"
           f"   target < 10 s")
     print(f"  K = M = 16 to alpha 1e4 (warm)        {big:6.2f} s   target < 5 s; one RHS {t_rhs * 1e3:.2f} ms "

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kernels.state import pack, unpack
+from .kernels.state import pack_state, unpack_state
 from .errors import InputError
 
 #: |Re lambda| below this is an exact zero mode (see the module docstring).
@@ -132,9 +132,9 @@ def find_fixed_point(setup, y_start, describe=True):
     """
     from .ode import rhs_function
     y_start = np.asarray(y_start, dtype=float)
-    if y_start.shape != (len(pack(setup.Q, setup.R, setup.W)),):
+    if y_start.shape != (len(pack_state(setup.Q, setup.R, setup.W)),):
         raise InputError(f"a state of K={setup.K}, M={setup.M}, L={setup.L} has "
-                         f"{len(pack(setup.Q, setup.R, setup.W))} entries, got shape {y_start.shape}")
+                         f"{len(pack_state(setup.Q, setup.R, setup.W))} entries, got shape {y_start.shape}")
     f = rhs_function(setup)
     active = active_coordinates(setup)
     y, residual = polish(f, y_start, active)
@@ -205,7 +205,7 @@ def describe_structure(setup, y, tol=1e-3):
     >= 0.5), and which output directions are unused (the complement of the teacher's output span,
     in which W's components are listed)."""
     K, M, L = setup.K, setup.M, setup.L
-    Q, R, W = unpack(y, K, M, L)
+    Q, R, W = unpack_state(y, K, M, L)
     groups = _groups(K, lambda i, k: abs(Q[i, i] - Q[k, k]) <= tol and np.allclose(R[i], R[k], atol=tol))
     coincide = [g for g in _groups(K, lambda i, k: _coincide(Q, R, i, k, tol)) if len(g) > 1]
     norms = np.sqrt(np.outer(np.clip(np.diag(Q), 1e-300, None), np.diag(setup.T)))
@@ -268,4 +268,4 @@ def state_from_overlaps(setup, Q, R, D, E):
     order = np.argsort(values)[::-1][:len(basis)]
     factor = vectors[:, order] * np.sqrt(np.clip(values[order], 0.0, None))   # (K, L - rank)
     W = W_used + factor @ basis if len(basis) else W_used
-    return pack(np.asarray(Q, dtype=float), np.asarray(R, dtype=float), W)
+    return pack_state(np.asarray(Q, dtype=float), np.asarray(R, dtype=float), W)

@@ -16,7 +16,6 @@ import math
 import numpy as np
 
 from .errors import InputError
-from .kernels import sgd as gd_kernels, sgd_ngd
 from .kernels.integrals import ACTIVATION_CODES
 from .kernels.ngd import ALGORITHM_CODES, NGD, metric_ok
 
@@ -45,6 +44,7 @@ def natural_direction(J, W, xi, err, activation="erf", damping=1e-2, trained=Tru
     -------
     z_J : (K, N), z_w : (K, L) (zeros when not trained), and r_J, r_w, the plain directions.
     """
+    from .kernels import sgd as gd_kernels, sgd_ngd    # here: an ODE run needs neither
     J = np.ascontiguousarray(J, dtype=float)
     W = np.ascontiguousarray(W, dtype=float)
     xi = np.ascontiguousarray(xi, dtype=float)
@@ -75,6 +75,7 @@ def step_function(setup):
     act = ACTIVATION_CODES[setup.activation]
     code, eps = algorithm_code(setup)
     eta, eta_w, sigma = setup.eta, setup.eta_w, setup.sigma
+    from .kernels import sgd as gd_kernels, sgd_ngd
     from .kernels.entries import announce_compile
     announce_compile(sgd_ngd.ngd_steps if code == NGD else gd_kernels.sgd_steps, "sgd-ngd" if code == NGD else "sgd")
     if code == NGD:

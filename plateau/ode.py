@@ -15,12 +15,11 @@ from .choices import ATOL as DEFAULT_ATOL, DIVERGENCE_THRESHOLD, METHOD, METHODS
 from .choices import RTOL as DEFAULT_RTOL
 from .errors import InputError, choose
 from .kernels import dopri, entries, tableau
-from .kernels.integrals import ACTIVATION_CODES
 from .kernels.erf_pairs import VECTOR_FROM_PAIRS
-from .kernels.integrals import ERF
+from .kernels.integrals import ACTIVATION_CODES, ERF
 from .kernels.ngd import GD
-from .kernels.rhs import erf_jacobian, generalisation_error_path
-from .kernels.state import pack, unpack
+from .kernels.rhs import erf_jacobian
+from .kernels.state import pack_rows, unpack_rows
 from .interrupts import check as check_interrupt, deferred_interrupts
 from .progress import progress_bar
 from .trajectory import Trajectory
@@ -52,7 +51,7 @@ def output_grid(alpha_max, alphas=None, points=DEFAULT_POINTS):
 
 def initial_state(setup):
     """The packed state vector y0 (n,) of (Q, R, W) at alpha = 0 (see plateau.kernels.state)."""
-    return pack(setup.Q, setup.R, setup.W)
+    return pack_rows(setup.Q[None], setup.R[None], setup.W[None])[0]
 
 
 def rhs_function(setup):
@@ -86,8 +85,12 @@ def model_arguments(setup):
 
 
 def kernel_arguments(setup):
-    """(T, V, K, M, act, eta, eta_w, sigma) as the compiled kernels take them."""
-    return (np.ascontiguousarray(setup.T), np.ascontiguousarray(setup.V), setup.K, setup.M,
+    """(T, V, K, M, act, eta, eta_w, sigma) as the compiled kernels take them.
+
+    T and V are writable copies: the kernels are compiled for writable arrays, and a
+    read-only one (the Setup's) is another Numba type, which would compile them again.
+    """
+    return (np.array(setup.T, dtype=float), np.array(setup.V, dtype=float), setup.K, setup.M,
             ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma)
 
 
@@ -101,20 +104,19 @@ def trajectory_from_states(setup, alpha, Y, status, message, **fields):
     """A Trajectory from packed states Y (n_t, n) recorded at alpha (n_t,); ``fields`` are further
     Trajectory fields (method, n_rhs)."""
     K, M, L = setup.K, setup.M, setup.L
-    Y = np.ascontiguousarray(Y).reshape(len(alpha), -1)
-    parts = [unpack(y, K, M, L) for y in Y]
-    Q, R, W = (np.array([p[j] for p in parts]).reshape(len(Y), *shape)
-               for j, shape in enumerate([(K, K), (K, M), (K, L)]))
+    Y = np.ascontiguousarray(Y, dtype=float).reshape(len(alpha), -1)
+    Q, R, W = unpack_rows(Y, K, M, L)
     D = W @ np.swapaxes(W, 1, 2)
     E = W @ setup.V.T
     T, V, K, M, act = kernel_arguments(setup)[:5]
-    eps_g = generalisation_error_path(Y, T, V, K, M, act)
+    eps_g = entries.eps_entry(act)(Y, T, V, K, M)
     return Trajectory(alpha=np.asarray(alpha, dtype=float), eps_g=eps_g, Q=Q, R=R, D=D, E=E, W=W,
                       status=status, message=message, engine="ode", setup=setup, **fields)
 
 
 def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHOD,
-              rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, divergence_threshold=DIVERGENCE_THRESHOLD, progress=False):
+              rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL, divergence_threshold=DIVERGENCE_THRESHOLD, progress=False,
+              fill_settled=True):
     """Integrate the ODEs of ``setup`` from alpha = 0 to ``alpha_max``.
 
     Parameters
@@ -128,6 +130,10 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
     divergence_threshold : float          a run whose order parameter exceeds this
                                           in magnitude stops with status 'diverged'
     progress : bool                       a progress bar on stderr (dopri5; after 2 s)
+    fill_settled : bool                   dopri5: once the run has settled on a stable
+                                          fixed point (see :class:`SettledCheck`), hold
+                                          its state at the remaining times; False
+                                          integrates to the end and skips the checks
 
     Returns
     -------
@@ -142,7 +148,8 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
     y0 = initial_state(setup)
     if method == "dopri5":
         Y, t_reached, code, n_rhs, settled_at = _integrate_in_chunks(setup, y0, grid, float(rtol), float(atol),
-                                                                     float(divergence_threshold), progress)
+                                                                     float(divergence_threshold), progress,
+                                                                     fill_settled)
         status, message = _describe(code, t_reached, alpha_max, divergence_threshold, setup)
         if settled_at is not None:
             message += (f"; settled on a stable fixed point at alpha = {settled_at:.4g} (later recorded "
@@ -153,7 +160,7 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
     return trajectory_from_states(setup, grid[:len(Y)], Y, status, message, method=method, n_rhs=n_rhs)
 
 
-def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
+def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_settled=True):
     """The compiled Dormand-Prince loop, run in chunks of about CHUNK_SECONDS each.
 
     Between chunks Python runs, so Ctrl-C stops a long integration within a
@@ -187,7 +194,7 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress):
                     return Y[:done], t, code, n_rhs, None
                 # Checked at every recorded time in turn (not at the chunk's end, which depends on
                 # the wall clock), so where a run settles does not depend on the machine's speed.
-                for j in range(checked, done):
+                for j in range(checked, done if fill_settled else checked):
                     # Only where the rest would cost more than FILL_SPAN times what came before:
                     # a run that settles within its last decades is integrated to the end, exactly.
                     if grid[-1] >= FILL_SPAN * grid[j] and settled(Y[j], rhs(Y[j])):

@@ -21,7 +21,7 @@ from dataclasses import replace
 import numpy as np
 
 from .fixed_points import NEAR_TOL, find_fixed_point, state_from_overlaps
-from .kernels.state import pack
+from .kernels.state import pack_rows
 from .plateaus import PlateauCriteria, detect_plateaus
 
 #: A state whose eps_g is within this relative distance of a fixed point's is near it (see _near).
@@ -31,7 +31,7 @@ NEAR_REL = 0.05
 def trajectory_states(trajectory):
     """Packed states (n_t, n) of a Trajectory: the ODE's own W, or W rebuilt from D and E (SGD)."""
     if trajectory.engine == "ode" and trajectory.W is not None:
-        return np.array([pack(q, r, w) for q, r, w in zip(trajectory.Q, trajectory.R, trajectory.W)])
+        return pack_rows(trajectory.Q, trajectory.R, trajectory.W)
     return np.array([state_from_overlaps(trajectory.setup, q, r, d, e)
                      for q, r, d, e in zip(trajectory.Q, trajectory.R, trajectory.D, trajectory.E)])
 

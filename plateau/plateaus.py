@@ -157,9 +157,10 @@ def smooth_log_log(alpha, eps, window):
             slope[j] = (y[k] - y[k - 1]) / (x[k] - x[k - 1])
             level[j] = y[j]
             continue
-        A = np.vstack([np.ones_like(xs), xs]).T
-        (intercept, s), *_ = np.linalg.lstsq(A, ys, rcond=None)
-        level[j], slope[j] = intercept, s
+        # Least squares in closed form about the window's means (what lstsq gives, to rounding).
+        dx = xs - xs.mean()
+        s = np.dot(dx, ys - ys.mean()) / np.dot(dx, dx)
+        level[j], slope[j] = ys.mean() - s * xs.mean(), s
     return np.exp(level), slope
 
 

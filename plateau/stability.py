@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kernels.state import pack, unpack
+from .kernels.state import pack_state, unpack_state
 from .ode import initial_state, integrate, rhs_function, trajectory_from_states
 from .errors import InputError
 from .plateaus import PlateauCriteria, first_crossing
@@ -154,11 +154,11 @@ def analyse(setup, criteria=PlateauCriteria(), settle_alpha=None):
     def reduced_flow(t, z):
         # The flow on the subspace itself: integrating the full state instead would let rounding
         # asymmetry grow like exp(lambda_max alpha) and leave the subspace.
-        return _reduce(*unpack(f(pack(*_embed(z, K, M, L))), K, M, L))
+        return _reduce(*unpack_state(f(pack_state(*_embed(z, K, M, L))), K, M, L))
 
     y0 = initial_state(setup)
     z0 = _reduce(*symmetric_projection(setup.Q, setup.R, setup.W))
-    ys0 = pack(*_embed(z0, K, M, L))
+    ys0 = pack_state(*_embed(z0, K, M, L))
     asym = float(np.linalg.norm(y0 - ys0))
     if not np.all(np.isfinite(f(ys0))):
         return StabilityResult(False, "the right-hand side is not finite at the symmetric start (order parameters "
@@ -172,7 +172,7 @@ def analyse(setup, criteria=PlateauCriteria(), settle_alpha=None):
         return StabilityResult(False, "no unspecialised fixed point: the symmetric start does not settle "
                                f"(residual {residual:.2g} after alpha = {settle:g})", initial_asymmetry=asym)
     Q, R, W = _embed(z_fp, K, M, L)
-    y_fp = pack(Q, R, W)
+    y_fp = pack_state(Q, R, W)
     eps_fp = float(trajectory_from_states(setup, [0.0], y_fp[None, :], "finished", "").eps_g[0])
     active = active_coordinates(K, M, L, trained)
     values, vectors = np.linalg.eig(jacobian(f, y_fp, active))
@@ -245,12 +245,12 @@ def _polish(f, z, K, M, L, trained):
         return zz
 
     def residual(x):
-        y = pack(*_embed(embedded(x), K, M, L))
-        return _reduce(*unpack(f(y), K, M, L))[free]
+        y = pack_state(*_embed(embedded(x), K, M, L))
+        return _reduce(*unpack_state(f(y), K, M, L))[free]
 
     sol = root(residual, z[free], method="hybr", options={"xtol": 1e-14})
     z_fp = embedded(sol.x)
-    return z_fp, float(np.max(np.abs(f(pack(*_embed(z_fp, K, M, L))))))
+    return z_fp, float(np.max(np.abs(f(pack_state(*_embed(z_fp, K, M, L))))))
 
 
 def _unstable_amplitude(f, reduced_flow, z0, u0, settle, vectors, unstable, active, lam, y_fp, shape):
@@ -270,12 +270,12 @@ def _unstable_amplitude(f, reduced_flow, z0, u0, settle, vectors, unstable, acti
 
     def augmented(t, state):
         z, w = state[:n_z], state[n_z:]
-        y = pack(*_embed(z, *shape))
+        y = pack_state(*_embed(z, *shape))
         h = 1e-6 / max(np.linalg.norm(w), 1e-300)
         return np.concatenate([reduced_flow(t, z), (f(y + h * w) - f(y - h * w)) / (2 * h) - lam * w])
 
     def settled(t, state):
-        y = pack(*_embed(state[:n_z], *shape))
+        y = pack_state(*_embed(state[:n_z], *shape))
         return np.linalg.norm(y - y_fp) - 1e-7 * max(1.0, np.linalg.norm(y_fp))
     settled.terminal = True
 
@@ -296,10 +296,12 @@ def escape_amplitude(setup, y_fp, direction, active, lam, threshold, eps=1e-7):
     v = np.zeros_like(y_fp)
     v[active] = direction / np.linalg.norm(direction)
     try:
-        start = setup.with_student(*unpack(y_fp + eps * v, setup.K, setup.M, setup.L))
+        start = setup.with_student(*unpack_state(y_fp + eps * v, setup.K, setup.M, setup.L))
     except InputError:  # +v leaves the PSD cone: the opposite direction is the physical one
-        start = setup.with_student(*unpack(y_fp - eps * v, setup.K, setup.M, setup.L))
+        start = setup.with_student(*unpack_state(y_fp - eps * v, setup.K, setup.M, setup.L))
     horizon = 50.0 / lam
-    traj = integrate(start, horizon, alphas=np.geomspace(1e-3, horizon, 4000), rtol=1e-10, atol=1e-14)
+    # No settled-run checks: a first crossing is sought, not the state after it.
+    traj = integrate(start, horizon, alphas=np.geomspace(1e-3, horizon, 4000), rtol=1e-10, atol=1e-14,
+                     fill_settled=False)
     tau = first_crossing(traj.alpha[1:], np.maximum(traj.eps_g[1:], 1e-300), 0, threshold)
     return None if tau is None else float(eps * np.exp(lam * tau))

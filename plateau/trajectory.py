@@ -152,8 +152,8 @@ class Trajectory:
             handle.write(HEADER_PREFIX + json.dumps(self.header(), separators=(",", ":")) + "\n")
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(self.columns())
-            for row in self.table().tolist():       # Python floats: repr is the shortest round trip
-                writer.writerow(map(repr, row))
+            for row in self.table().tolist():          # Python floats: repr is the shortest exact text
+                writer.writerow([repr(x) for x in row])
 
     @classmethod
     def from_csv(cls, path):

@@ -4,9 +4,9 @@ Each command lives in the module of its kind (:mod:`.models`: ode, stability,
 sgd, compare; :mod:`.scans`: scan, plot-scan; :mod:`.fisher`: fisher;
 :mod:`.teaching`: demo; :mod:`.rates`: rates; :mod:`.warmup`: warm-up); shared
 options and option-string parsing in :mod:`.options`; writing and printing in
-:mod:`.output`; exit statuses in :mod:`.app`.  No numerical logic lives here.
+:mod:`.output`; exit statuses in :mod:`.app`, which imports a command's module
+only when that command runs.  No numerical logic lives here.
 """
 from .app import Failure, cli, main
-from . import fisher, models, rates, scans, teaching, warmup  # noqa: F401  (registers the commands)
 
 __all__ = ["cli", "main", "Failure"]

@@ -6,6 +6,7 @@ usage error), printed as one line ``Error: ...``; 130 interrupted (Ctrl-C).
 Any other exception is a bug in plateau and is reported as one, with its
 traceback, never as bad input.
 """
+import importlib
 import sys
 
 import click
@@ -19,7 +20,28 @@ class Failure(Exception):
     """A run that ended without finishing (diverged or failed): exit status 1."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: Each command and the module (in plateau.cli) that defines it.  A run imports only its own
+#: command's module, so it builds no other command's options (tests/test_startup.py checks the map).
+COMMAND_MODULES = {"ode": "models", "stability": "models", "sgd": "models", "compare": "models",
+                   "scan": "scans", "plot-scan": "scans", "fisher": "fisher", "rates": "rates",
+                   "demo": "teaching", "warm-up": "warmup"}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module when the command is first asked for."""
+
+    def get_command(self, ctx, name):
+        if name not in self.commands and name in COMMAND_MODULES:
+            importlib.import_module(f"{__package__}.{COMMAND_MODULES[name]}")
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx):
+        for module in sorted(set(COMMAND_MODULES.values())):
+            importlib.import_module(f"{__package__}.{module}")
+        return super().list_commands(ctx)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="plateau")
 def cli():
     """Online learning of two-layer networks with several outputs, and its plateaus."""

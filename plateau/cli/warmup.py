@@ -11,9 +11,8 @@ import time
 
 import click
 
+from ..choices import ACTIVATIONS
 from .app import cli
-
-_ACTIVATIONS = ("erf", "relu", "linear")
 
 
 @cli.command("warm-up")
@@ -26,10 +25,10 @@ def warm_up(activations, sgd, ngd):
     from ..builders import build_setup
     from ..errors import InputError
     from ..ode import integrate
-    names = _ACTIVATIONS if activations.strip() == "all" else [a.strip() for a in activations.split(",") if a.strip()]
-    unknown = [a for a in names if a not in _ACTIVATIONS]
+    names = ACTIVATIONS if activations.strip() == "all" else [a.strip() for a in activations.split(",") if a.strip()]
+    unknown = [a for a in names if a not in ACTIVATIONS]
     if unknown or not names:
-        raise InputError(f"--activation takes names from {', '.join(_ACTIVATIONS)} (or 'all'), got {activations!r}")
+        raise InputError(f"--activation takes names from {', '.join(ACTIVATIONS)} (or 'all'), got {activations!r}")
     algorithms = ["gd", "ngd"] if ngd else ["gd"]
     total = time.perf_counter()
     for name in names:

@@ -10,7 +10,8 @@ types as literals and hands on down the call chain (calls from Python would
 give plain integers, and literal dispatch from Python costs milliseconds).
 
 Python picks an entry with :func:`ode_entry` (or :func:`rhs_entry`, the same
-entry asked for the right-hand side only).  Before the
+entry asked for the right-hand side only); :func:`eps_entry` gives eps_g along
+a path, likewise compiled for one activation only.  Before the
 first call :func:`announce_compile` checks (cheaply: does the entry's cache
 index exist?) whether Numba will compile, and if so prints one line to stderr.
 """
@@ -23,6 +24,7 @@ from ._jit import jit
 from .dopri import integrate
 from .integrals import ACTIVATION_NAMES, ERF, LINEAR, RELU
 from .ngd import GD, NGD
+from .rhs import generalisation_error_path
 
 
 # --- the integrator, one entry per (activation, algorithm) ---------------------------
@@ -79,6 +81,30 @@ def rhs_entry(act, algo):
     def rhs(y, model, tab):
         return run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0))[8]
     return rhs
+
+
+# --- eps_g along a path, one entry per activation ----------------------------------
+@jit
+def eps_erf(Y, T, V, K, M):
+    return generalisation_error_path(Y, T, V, K, M, ERF)
+
+
+@jit
+def eps_relu(Y, T, V, K, M):
+    return generalisation_error_path(Y, T, V, K, M, RELU)
+
+
+@jit
+def eps_linear(Y, T, V, K, M):
+    return generalisation_error_path(Y, T, V, K, M, LINEAR)
+
+
+_EPS = {ERF: eps_erf, RELU: eps_relu, LINEAR: eps_linear}
+
+
+def eps_entry(act):
+    """eps_g of packed states for activation code ``act``: f(Y (n_t, n), T, V, K, M) -> (n_t,)."""
+    return _EPS[act]
 
 
 # --- the cold-cache notice ------------------------------------------------------------

@@ -4,6 +4,8 @@ Numba compiles ``A @ B`` to a BLAS call, which makes the first kernel call of
 every process import SciPy (its BLAS wrappers, 0.3 s); at the sizes of the
 order parameters (K, M, L up to a few dozen) the loops are as fast.
 """
+import math
+
 import numpy as np
 
 from ._jit import jit
@@ -36,3 +38,17 @@ def matmul_t(A, B):
                 s += A[i, p] * B[j, p]
             out[i, j] = s
     return out
+
+
+@jit
+def all_finite(x):
+    """True when every entry of the array x (any shape) is finite.
+
+    A loop rather than ``np.all(np.isfinite(x))``: compiled code that uses NumPy's
+    reductions refers to ``numba.np.arraymath``, which every process would then
+    have to import (with SciPy) before it can load that code from the cache.
+    """
+    for v in x.flat:
+        if not math.isfinite(v):
+            return False
+    return True

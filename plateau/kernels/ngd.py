@@ -47,7 +47,7 @@ from numba.extending import overload
 from ._jit import jit
 from .fisher_blocks import cholesky_solve, damped_cholesky, new_workspace, pair_averages, small_fisher
 from .integrals import i2, i3_sums, i4_sums, j2
-from .matrices import matmul, matmul_t
+from .matrices import all_finite, matmul, matmul_t
 from .rhs import derivatives
 from .state import covariance, pack, unpack
 
@@ -81,7 +81,7 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
     L = W.shape[1]
     n = K + M
     trained = eta_w != 0.0
-    if not (np.all(np.isfinite(Q)) and np.all(np.isfinite(R)) and np.all(np.isfinite(W))):
+    if not (all_finite(Q) and all_finite(R) and all_finite(W)):
         return np.full((K, K), np.nan), np.full((K, M), np.nan), np.full((K, L), np.nan)
     C = covariance(Q, R, T)
     D = matmul_t(W, W)
@@ -176,7 +176,7 @@ def rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, eps):
 
     A non-finite state gives a NaN derivative without calling the averages (the ReLU
     quadrature reads out of bounds on NaN fields)."""
-    if not np.all(np.isfinite(y)):
+    if not all_finite(y):
         return np.full(y.size, np.nan)
     Q, R, W = unpack(y, K, M, V.shape[1])
     dQ, dR, dW = _flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps)
@@ -188,7 +188,7 @@ def metric_ok(Q, W, act, eps, trained):
     """True when Gamma + eps I and S + eps I are positive definite at (Q, W)."""
     K = Q.shape[0]
     L = W.shape[1]
-    if not (np.all(np.isfinite(Q)) and np.all(np.isfinite(W))):
+    if not (all_finite(Q) and all_finite(W)):
         return False
     a, _ = field_factor(Q)
     J2, I2, H, A, B, S, F = new_workspace(K, K, L, trained)

@@ -185,7 +185,7 @@ def _triangle_index(p, K):
     return -1, -1
 
 
-@jit
+@jit_inline
 def generalisation_error(Q, R, D, E, T, F, act):
     """eps_g = 1/2 [sum_ij D_ij I2(i,j) - 2 sum_in E_in I2(i,n) + sum_nm F_nm I2(n,m)]."""
     K, M = R.shape
@@ -202,7 +202,7 @@ def generalisation_error(Q, R, D, E, T, F, act):
     return 0.5 * s
 
 
-@jit
+@jit_inline
 def generalisation_error_path(Y, T, V, K, M, act):
     """eps_g for every packed state, Y (n_times, n) -> (n_times,)."""
     out = np.empty(Y.shape[0])

@@ -84,7 +84,7 @@ class RatePencil:
 
 def perfect_state(setup):
     """The packed perfect state y* (Q = R = T, W = V) of ``setup``; InputError when there is none."""
-    from ..kernels.state import pack
+    from ..kernels.state import pack_state
     if setup.K != setup.M:
         raise InputError(f"rates need K = M (a student that can equal its teacher); got K = {setup.K}, "
                          f"M = {setup.M}: no perfect fixed point is defined")
@@ -97,7 +97,7 @@ def perfect_state(setup):
     if setup.eta_w == 0 and not np.allclose(setup.W, setup.V, rtol=0, atol=1e-12):
         raise InputError("the frozen second layer W is not the teacher's V, so the student cannot equal its "
                          "teacher; train it (--eta-w > 0) or give a setup with W = V")
-    return pack(np.array(setup.T), np.array(setup.T), np.array(setup.V))
+    return pack_state(np.array(setup.T), np.array(setup.T), np.array(setup.V))
 
 def _labels(K, M, L, n_active):
     names = [f"Q[{i},{k}]" for i in range(K) for k in range(i, K)]
@@ -108,7 +108,7 @@ def _labels(K, M, L, n_active):
 def pencil(setup):
     """The exact eta-dependence of the Jacobian at the perfect state: a :class:`RatePencil`."""
     from ..kernels.rhs import generalisation_error, rhs
-    from ..kernels.state import unpack
+    from ..kernels.state import unpack_state
     from ..ode import kernel_arguments
     from ..stability import active_coordinates, jacobian
     y = perfect_state(setup)
@@ -126,7 +126,7 @@ def pencil(setup):
     F = V @ V.T
 
     def eps(z):
-        Q, R, W = unpack(np.ascontiguousarray(z), K, M, L)
+        Q, R, W = unpack_state(np.ascontiguousarray(z), K, M, L)
         return generalisation_error(Q, R, W @ W.T, W @ V.T, T, F, act)
 
     gradient = np.empty(len(active))

@@ -1,0 +1,83 @@
+"""What keeps a warm start fast stays true: Python-side state packing, lazy commands, lean imports.
+
+None of these tests times anything (speed is measured in benchmarks/bench_ode.py); each
+checks a property the start-up figures rest on.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from plateau import build_setup, integrate
+from plateau.cli.app import COMMAND_MODULES, cli
+from plateau.kernels.state import pack, pack_rows, pack_state, unpack, unpack_rows, unpack_state
+
+
+@pytest.mark.parametrize("K, M, L", [(1, 1, 1), (2, 3, 1), (3, 2, 4), (5, 5, 2)])
+def test_python_packing_is_the_kernels_packing(K, M, L):
+    rng = np.random.default_rng(K * 100 + M * 10 + L)
+    n = K * (K + 1) // 2 + K * M + K * L
+    Y = rng.normal(size=(6, n))
+    Q, R, W = unpack_rows(Y, K, M, L)
+    for t in range(len(Y)):
+        for mine, kernels in zip(unpack_state(Y[t], K, M, L), unpack(Y[t], K, M, L)):
+            assert np.array_equal(mine, kernels)
+        for mine, kernels in zip((Q[t], R[t], W[t]), unpack(Y[t], K, M, L)):
+            assert np.array_equal(mine, kernels)
+        assert np.array_equal(pack_state(Q[t], R[t], W[t]), pack(Q[t], R[t], W[t]))
+    assert np.array_equal(pack_rows(Q, R, W), Y)
+
+
+def test_packing_reads_the_upper_triangle_of_q_as_the_kernel_does():
+    Q = np.array([[1.0, 2.0], [-5.0, 3.0]])        # not symmetric: only the upper triangle counts
+    R, W = np.ones((2, 1)), np.ones((2, 1))
+    assert np.array_equal(pack_state(Q, R, W), pack(Q, R, W))
+
+
+def test_every_command_is_found_in_the_module_the_lazy_group_names():
+    names = cli.list_commands(None)                   # imports every command module
+    assert sorted(names) == sorted(COMMAND_MODULES)
+    for name, module in COMMAND_MODULES.items():
+        assert cli.commands[name].callback.__module__ == f"plateau.cli.{module}"
+
+
+_PROBE = """
+import json, sys
+from plateau import build_setup, integrate
+integrate(build_setup(K=2, M=2, eta=0.5), 50.0)
+print(json.dumps(sorted(m for m in sys.modules if m.startswith(("scipy.linalg", "numba.np.arraymath",
+                                                                 "matplotlib", "plateau.kernels")))))
+"""
+
+
+def test_a_warm_ode_run_loads_only_its_own_kernels():
+    """No SciPy linear algebra, no numba.np.arraymath (whose import imports SciPy), no
+    matplotlib, and no SGD or Fisher kernels: a warm erf ODE run loads its compiled code only."""
+    integrate(build_setup(K=2, M=2, eta=0.5), 1.0)      # the cache holds the erf kernels from here on
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env, check=True)
+    assert "compiling" not in done.stderr
+    loaded = json.loads(done.stdout)
+    assert not [m for m in loaded if m.startswith(("scipy.linalg", "numba.np.arraymath", "matplotlib"))]
+    assert not {"plateau.kernels.sgd", "plateau.kernels.sgd_ngd"} & set(loaded)
+
+
+_HELP_PROBE = """
+import sys
+from plateau.cli.app import main
+try:
+    main(["--help"])
+except SystemExit:
+    pass
+print("numba" in sys.modules, file=sys.stderr)
+"""
+
+
+def test_help_does_not_import_numba():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    done = subprocess.run([sys.executable, "-c", _HELP_PROBE], capture_output=True, text=True, env=env, check=True)
+    assert "ode" in done.stdout and "warm-up" in done.stdout       # every command is listed
+    assert done.stderr.strip() == "False"
