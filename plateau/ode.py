@@ -15,8 +15,7 @@ from .choices import ATOL as DEFAULT_ATOL, DIVERGENCE_THRESHOLD, METHOD, METHODS
 from .choices import RTOL as DEFAULT_RTOL
 from .errors import InputError, choose
 from .kernels import dopri, entries, tableau
-from .kernels.erf_pairs import VECTOR_FROM_PAIRS
-from .kernels.integrals import ACTIVATION_CODES, ERF
+from .kernels.integrals import ACTIVATION_CODES
 from .kernels.ngd import GD
 from .kernels.rhs import erf_jacobian
 from .kernels.state import pack_rows, unpack_rows
@@ -62,13 +61,13 @@ def rhs_function(setup):
     (:func:`plateau.kernels.rhs.erf_jacobian`), which that function then uses.
     """
     act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
-    f, model = entries.rhs_entry(act, algo), model_arguments(setup)   # once: f is the solvers' hot path
-    entries.announce_compile(entries.ode_entry(act, algo), "ode-ngd" if algo else "ode", act)
+    f, model = entries.rhs_entry(act, algo, setup.K), model_arguments(setup)   # once: f is the solvers' hot path
+    entries.announce_compile(entries.ode_entry(act, algo, setup.K), "ode-ngd" if algo else "ode", act)
     tab = tableau.A, tableau.B, tableau.C, tableau.E, tableau.P
 
     def rhs(y):
         return f(np.ascontiguousarray(y, dtype=float), model, tab)
-    if act == ERF and algo == GD and setup.K * (setup.K + 1) // 2 >= VECTOR_FROM_PAIRS:
+    if algo == GD and entries.wide(act, setup.K):
         T, V, K, M, eta, eta_w, sigma, _ = model
 
         def jacobian(y, active, step):
@@ -173,7 +172,7 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
     """
     import time
     act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
-    run = entries.ode_entry(act, algo)
+    run = entries.ode_entry(act, algo, setup.K)
     entries.announce_compile(run, "ode-ngd" if algo else "ode", act)
     model, tab = model_arguments(setup), (tableau.A, tableau.B, tableau.C, tableau.E, tableau.P)
     Y = np.empty((len(grid), len(y0)))

@@ -4,7 +4,9 @@ The activation and the flow (GD or NGD) are compile-time constants of the
 compiled ODE code (see :mod:`plateau.kernels.integrals`): each (activation,
 algorithm) pair has its own small entry point below, a module-level function
 with a stable name, so that Numba caches each one on disk separately and a
-run compiles (or loads) only the pair it uses.  They pass ``act`` and ``algo`` to the
+run compiles (or loads) only the pair it uses.  Erf networks with many
+student units have entries of their own (``ode_erf_wide_*``, see
+:data:`plateau.kernels.integrals.WIDE`), so small ones never compile that code.  They pass ``act`` and ``algo`` to the
 generic :func:`plateau.kernels.dopri.integrate` as constants, which Numba
 types as literals and hands on down the call chain (calls from Python would
 give plain integers, and literal dispatch from Python costs milliseconds).
@@ -22,9 +24,12 @@ import numpy as np
 
 from ._jit import jit
 from .dopri import integrate
-from .integrals import ACTIVATION_NAMES, ERF, LINEAR, RELU
+from .erf_pairs import VECTOR_FROM_PAIRS
+from .integrals import ACTIVATION_NAMES, ERF, LINEAR, RELU, WIDE
 from .ngd import GD, NGD
 from .rhs import generalisation_error_path
+
+ERF_WIDE = ERF | WIDE   # a module constant, so that compiled code sees a literal
 
 
 # --- the integrator, one entry per (activation, algorithm) ---------------------------
@@ -58,24 +63,41 @@ def ode_linear_ngd(y0, t0, h0, t_out, model, tab, control):
     return integrate(LINEAR, NGD, y0, t0, h0, t_out, model, tab, control)
 
 
+@jit
+def ode_erf_wide_gd(y0, t0, h0, t_out, model, tab, control):
+    return integrate(ERF_WIDE, GD, y0, t0, h0, t_out, model, tab, control)
+
+
+@jit
+def ode_erf_wide_ngd(y0, t0, h0, t_out, model, tab, control):
+    return integrate(ERF_WIDE, NGD, y0, t0, h0, t_out, model, tab, control)
+
+
 _ODE = {(ERF, GD): ode_erf_gd, (RELU, GD): ode_relu_gd, (LINEAR, GD): ode_linear_gd,
-        (ERF, NGD): ode_erf_ngd, (RELU, NGD): ode_relu_ngd, (LINEAR, NGD): ode_linear_ngd}
+        (ERF, NGD): ode_erf_ngd, (RELU, NGD): ode_relu_ngd, (LINEAR, NGD): ode_linear_ngd,
+        (ERF_WIDE, GD): ode_erf_wide_gd, (ERF_WIDE, NGD): ode_erf_wide_ngd}
 
 
-def ode_entry(act, algo):
-    """The compiled integrator for activation code ``act`` and algorithm code ``algo``:
-    f(y0, t0, h0, t_out, model, tab, control) -> see plateau.kernels.dopri.integrate."""
-    return _ODE[act, algo]
+def wide(act, K):
+    """True when a network of K student units with activation code ``act`` takes the I4 sums
+    vectorised over pairs of units (erf with at least VECTOR_FROM_PAIRS pairs)."""
+    return act == ERF and K * (K + 1) // 2 >= VECTOR_FROM_PAIRS
 
 
-def rhs_entry(act, algo):
-    """The right-hand side for (act, algo): f(y, model, tab) -> dy/dalpha (n,).
+def ode_entry(act, algo, K):
+    """The compiled integrator for activation code ``act``, algorithm code ``algo`` and K student
+    units: f(y0, t0, h0, t_out, model, tab, control) -> see plateau.kernels.dopri.integrate."""
+    return _ODE[ERF_WIDE if wide(act, K) else act, algo]
+
+
+def rhs_entry(act, algo, K):
+    """The right-hand side for (act, algo, K): f(y, model, tab) -> dy/dalpha (n,).
 
     It runs the integrator's entry for no step (the loop evaluates f at its start and
     returns it), so one compiled entry point serves the integration, the Jacobians of
     the fixed-point analysis and SciPy's solvers.
     """
-    run = _ODE[act, algo]
+    run = ode_entry(act, algo, K)
     start = np.zeros(1)
 
     def rhs(y, model, tab):

@@ -33,11 +33,21 @@ RELU = 1
 LINEAR = 2
 ACTIVATION_CODES = {"erf": ERF, "relu": RELU, "linear": LINEAR}
 ACTIVATION_NAMES = {code: name for name, code in ACTIVATION_CODES.items()}
+#: Added to ERF in the compiled entry points of erf networks with at least
+#: erf_pairs.VECTOR_FROM_PAIRS pairs of student units: their I4 sums are vectorised over the
+#: pairs (:mod:`plateau.kernels.erf_pairs`).  A code of its own, so that a run of a small
+#: network never compiles that path (it would double the first run's compile).
+WIDE = 4
 
 
 def _literal(act):
-    """The activation code when ``act`` is a compile-time constant, else None."""
-    return act.literal_value if isinstance(act, types.IntegerLiteral) else None
+    """The activation code (ERF, RELU or LINEAR) when ``act`` is a compile-time constant, else None."""
+    return act.literal_value & ~WIDE if isinstance(act, types.IntegerLiteral) else None
+
+
+def _wide(act):
+    """True when ``act`` is the compile-time constant ERF | WIDE."""
+    return isinstance(act, types.IntegerLiteral) and act.literal_value == ERF | WIDE
 
 
 @jit
@@ -252,10 +262,9 @@ def _i4_sums_pairwise(act, C, A):
 
 @overload(_i4s, prefer_literal=True)
 def _ov_i4s(act, C, A, W, V):
-    code = _literal(act)
-    if code == ERF:
+    if _wide(act):
         return lambda act, C, A, W, V: erf_pairs.i4_sums(C, A, W, V)
-    if code in (RELU, LINEAR):
+    if _literal(act) is not None:   # (erf: what erf_pairs.i4_sums does below VECTOR_FROM_PAIRS pairs)
         return lambda act, C, A, W, V: _i4_sums_pairwise(act, C, A)
 
     def any_activation(act, C, A, W, V):
