@@ -9,9 +9,8 @@ covariance of the fields (lambda_1..lambda_K, nu_1..nu_M):
 Python code maps activation names to codes with :data:`ACTIVATION_CODES`.
 The contractions ``i3_contract`` and ``i4_contract`` are the sums the ODE's
 right-hand side needs; erf and linear have fast codings, relu sums elementwise.
-``i3_sums`` and ``i4_sums`` are the contractions for every student unit, and
-every pair of them, at once (erf vectorises them over the units and the pairs,
-:mod:`plateau.kernels.erf_pairs`).
+:mod:`plateau.kernels.sums` has them for every student unit, and every pair of
+them, at once.
 
 Specialisation.  Each function here is a Numba overload chosen by the *type*
 of ``act`` (and inlined into compiled callers): when the caller's ``act`` is a
@@ -26,7 +25,7 @@ from numba import types
 from numba.extending import overload
 
 from ._jit import jit, jit_inline
-from . import erf, erf_pairs, linear, relu
+from . import erf, linear, relu
 
 ERF = 0
 RELU = 1
@@ -40,12 +39,12 @@ ACTIVATION_NAMES = {code: name for name, code in ACTIVATION_CODES.items()}
 WIDE = 4
 
 
-def _literal(act):
+def literal_code(act):
     """The activation code (ERF, RELU or LINEAR) when ``act`` is a compile-time constant, else None."""
     return act.literal_value & ~WIDE if isinstance(act, types.IntegerLiteral) else None
 
 
-def _wide(act):
+def is_wide(act):
     """True when ``act`` is the compile-time constant ERF | WIDE."""
     return isinstance(act, types.IntegerLiteral) and act.literal_value == ERF | WIDE
 
@@ -101,17 +100,9 @@ def _i4c(act, C, a, b, x, y):
     raise NotImplementedError
 
 
-def _i3s(act, C, A):
-    raise NotImplementedError
-
-
-def _i4s(act, C, A, W, V):
-    raise NotImplementedError
-
-
 @overload(_i2, prefer_literal=True)
 def _ov_i2(act, C, a, b):
-    code = _literal(act)
+    code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, b: erf.i2(C, a, b)
     if code == RELU:
@@ -130,7 +121,7 @@ def _ov_i2(act, C, a, b):
 
 @overload(_i3, prefer_literal=True)
 def _ov_i3(act, C, a, b, c):
-    code = _literal(act)
+    code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, b, c: erf.i3(C, a, b, c)
     if code == RELU:
@@ -149,7 +140,7 @@ def _ov_i3(act, C, a, b, c):
 
 @overload(_i4, prefer_literal=True)
 def _ov_i4(act, C, a, b, c, d):
-    code = _literal(act)
+    code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, b, c, d: erf.i4(C, a, b, c, d)
     if code == RELU:
@@ -168,7 +159,7 @@ def _ov_i4(act, C, a, b, c, d):
 
 @overload(_j2, prefer_literal=True)
 def _ov_j2(act, C, a, b):
-    code = _literal(act)
+    code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, b: erf.j2(C, a, b)
     if code == RELU:
@@ -187,7 +178,7 @@ def _ov_j2(act, C, a, b):
 
 @overload(_i3c, prefer_literal=True)
 def _ov_i3c(act, C, a, x):
-    code = _literal(act)
+    code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, x: erf.i3_contract(C, a, x)
     if code == RELU:
@@ -206,7 +197,7 @@ def _ov_i3c(act, C, a, x):
 
 @overload(_i4c, prefer_literal=True)
 def _ov_i4c(act, C, a, b, x, y):
-    code = _literal(act)
+    code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, b, x, y: erf.i4_contract(C, a, b, x, y)
     if code == RELU:
@@ -220,57 +211,6 @@ def _ov_i4c(act, C, a, b, x, y):
         if act == RELU:
             return _relu_i4_contract(C, a, b, x, y)
         return linear.i4_contract(C, a, b, x, y)
-    return any_activation
-
-
-@jit_inline
-def _i3_sums_rowwise(act, C, A):
-    K, n = A.shape
-    out = np.empty((K, n))
-    for a in range(K):
-        row = _i3c(act, C, a, A[a])
-        for b in range(n):
-            out[a, b] = row[b]
-    return out
-
-
-@overload(_i3s, prefer_literal=True)
-def _ov_i3s(act, C, A):
-    code = _literal(act)
-    if code == ERF:
-        return lambda act, C, A: erf.i3_sums(C, A)
-    if code in (RELU, LINEAR):
-        return lambda act, C, A: _i3_sums_rowwise(act, C, A)
-
-    def any_activation(act, C, A):
-        if act == ERF:
-            return erf.i3_sums(C, A)
-        return _i3_sums_rowwise(act, C, A)
-    return any_activation
-
-
-@jit_inline
-def _i4_sums_pairwise(act, C, A):
-    K = A.shape[0]
-    S = np.empty((K, K))
-    for a in range(K):
-        for b in range(a, K):
-            S[a, b] = _i4c(act, C, a, b, A[a], A[b])
-            S[b, a] = S[a, b]
-    return S
-
-
-@overload(_i4s, prefer_literal=True)
-def _ov_i4s(act, C, A, W, V):
-    if _wide(act):
-        return lambda act, C, A, W, V: erf_pairs.i4_sums(C, A, W, V)
-    if _literal(act) is not None:   # (erf: what erf_pairs.i4_sums does below VECTOR_FROM_PAIRS pairs)
-        return lambda act, C, A, W, V: _i4_sums_pairwise(act, C, A)
-
-    def any_activation(act, C, A, W, V):
-        if act == ERF:
-            return erf_pairs.i4_sums(C, A, W, V)
-        return _i4_sums_pairwise(act, C, A)
     return any_activation
 
 
@@ -310,15 +250,3 @@ def i4_contract(act, C, a, b, x, y):
     """sum_cd x_c y_d I4(a, b, c, d) for x, y (n,)."""
     return _i4c(act, C, a, b, x, y)
 
-
-@jit_inline
-def i3_sums(act, C, A):
-    """D (K, n), D[a] = i3_contract(a, A[a]) for every row of A (K, n)."""
-    return _i3s(act, C, A)
-
-
-@jit_inline
-def i4_sums(act, C, A, W, V):
-    """S (K, K), S_ab = sum_cd A_ac A_bd I4(a, b, c, d) for A = W [-W^T, V^T] (K, n), W (K, L),
-    V (M, L): i4_contract of rows a, b."""
-    return _i4s(act, C, A, W, V)

@@ -46,10 +46,11 @@ from numba.extending import overload
 
 from ._jit import jit
 from .fisher_blocks import cholesky_solve, damped_cholesky, new_workspace, pair_averages, small_fisher
-from .integrals import i2, i3_sums, i4_sums, j2
+from .integrals import i2, j2
 from .matrices import all_finite, matmul, matmul_t
 from .rhs import derivatives
 from .state import covariance, pack, unpack
+from .sums import i3_sums, i4_sums
 
 GD = 0
 NGD = 1

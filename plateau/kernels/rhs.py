@@ -26,9 +26,10 @@ import numpy as np
 
 from ._jit import jit, jit_inline
 from .erf_pairs import i4_sums_change, pair_factors, pair_scalars
-from .integrals import ERF, i2, i3_sums, i4_sums, j2
+from .integrals import ERF, i2, j2
 from .matrices import matmul_t
 from .state import covariance, pack, unpack
+from .sums import i3_sums, i4_sums
 
 
 @jit_inline
