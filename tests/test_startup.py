@@ -81,3 +81,22 @@ def test_help_does_not_import_numba():
     done = subprocess.run([sys.executable, "-c", _HELP_PROBE], capture_output=True, text=True, env=env, check=True)
     assert "ode" in done.stdout and "warm-up" in done.stdout       # every command is listed
     assert done.stderr.strip() == "False"
+
+
+def test_after_warm_up_a_run_of_that_kind_compiles_nothing(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    run = [sys.executable, "-m", "plateau"]
+    warm = subprocess.run(run + ["warm-up", "--activation", "linear", "--no-large"], capture_output=True,
+                          text=True, env=env)
+    assert warm.returncode == 0 and "linear, gd: ode ready" in warm.stdout
+    done = subprocess.run(run + ["ode", "--K", "2", "--M", "2", "--activation", "linear", "--eta", "0.1",
+                                 "--alpha-max", "10", "--out", str(tmp_path / "t.csv")],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0 and "compiling" not in done.stderr
+
+
+def test_warm_up_rejects_an_unknown_activation():
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    done = subprocess.run([sys.executable, "-m", "plateau", "warm-up", "--activation", "tanh"],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and done.stderr.startswith("Error:") and "tanh" in done.stderr

@@ -7,6 +7,7 @@ Any other exception is a bug in plateau and is reported as one, with its
 traceback, never as bad input.
 """
 import importlib
+import os
 import sys
 
 import click
@@ -47,8 +48,18 @@ def cli():
     """Online learning of two-layer networks with several outputs, and its plateaus."""
 
 
+#: Variables that set the BLAS thread count; a command-line run sets them to 1 unless one is set.
+#: plateau's matrices are small (SVDs and eigenproblems of at most a few hundred rows) and its
+#: runs use the cores themselves (scan workers), so a second BLAS thread only competes: the
+#: K = M = 16 fixed-point analysis takes 35-40 ms per SVD on one thread, 0.3-1.2 s on two when
+#: the other core is busy.  Set before NumPy is first imported, and inherited by workers.
+BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def main(argv=None):
     """Entry point: one-line errors with exit status 2 for bad input, 1 for a run that did not finish."""
+    if not any(name in os.environ for name in BLAS_THREAD_VARIABLES):
+        os.environ.update({name: "1" for name in BLAS_THREAD_VARIABLES})
     args = sys.argv[1:] if argv is None else list(argv)
     if not args:
         click.echo(cli.get_help(click.Context(cli, info_name="plateau")))

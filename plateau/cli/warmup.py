@@ -20,7 +20,10 @@ from .app import cli
               help="Comma-separated activations to prepare (erf, relu, linear) or 'all'.")
 @click.option("--sgd", is_flag=True, help="Also the direct SGD kernels.")
 @click.option("--ngd", is_flag=True, help="Also natural-gradient learning (ODE, and SGD with --sgd).")
-def warm_up(activations, sgd, ngd):
+@click.option("--large/--no-large", default=True, show_default=True,
+              help="For erf, also the code of networks with K >= 5 student units (I4 sums vectorised "
+                   "over pairs of units, the compiled Jacobian of the fixed-point analysis).")
+def warm_up(activations, sgd, ngd, large):
     """Compile or load the compiled kernels ahead of a run (e.g. when building a cluster image)."""
     from ..builders import build_setup
     from ..errors import InputError
@@ -34,9 +37,7 @@ def warm_up(activations, sgd, ngd):
     for name in names:
         for algorithm in algorithms:
             begin = time.perf_counter()
-            setup = build_setup(K=2, M=2, L=1, activation=name, seed=0)
-            if algorithm == "ngd":
-                setup = setup.with_scalars(algorithm="ngd", damping=1e-2)
+            setup = _with_algorithm(build_setup(K=2, M=2, L=1, activation=name, seed=0), algorithm)
             integrate(setup, 1.0, points=3)
             parts = ["ode"]
             if sgd:
@@ -44,4 +45,28 @@ def warm_up(activations, sgd, ngd):
                 simulate(setup, 20, 0.5, seeds=1, points=3, workers=1)
                 parts.append("sgd")
             click.echo(f"{name}, {algorithm}: {' + '.join(parts)} ready in {time.perf_counter() - begin:.1f} s")
+            if large and name == "erf":
+                begin = time.perf_counter()
+                K = _smallest_wide_K()
+                _warm_large(_with_algorithm(build_setup(K=K, M=K, L=1, seed=0), algorithm))
+                click.echo(f"{name} with K >= {K}, {algorithm}: ode ready in {time.perf_counter() - begin:.1f} s")
     click.echo(f"kernels ready ({time.perf_counter() - total:.1f} s); later runs load them from the cache")
+
+
+def _with_algorithm(setup, algorithm):
+    return setup.with_scalars(algorithm="ngd", damping=1e-2) if algorithm == "ngd" else setup
+
+
+def _smallest_wide_K():
+    from ..kernels.entries import wide
+    from ..kernels.integrals import ERF
+    return next(K for K in range(1, 1000) if wide(ERF, K))
+
+
+def _warm_large(setup):
+    """The entry of large erf networks and, for gradient descent, its compiled Jacobian."""
+    from ..ode import initial_state, integrate, rhs_function
+    from ..stability import active_coordinates, jacobian
+    integrate(setup, 1.0, points=3)
+    trained = setup.eta_w != 0.0
+    jacobian(rhs_function(setup), initial_state(setup), active_coordinates(setup.K, setup.M, setup.L, trained))
