@@ -75,12 +75,12 @@ def test_memory_estimate_refuses_and_yes_runs(tmp_path, capsys, monkeypatch):
 
 
 def test_setup_file_is_checked_after_reading(tmp_path, capsys):
-    K = M = 70
+    K = M = 200      # one erf right-hand side ~5 s: over the limit
     setup = soft_committee(K, M, 0.1)
     path = tmp_path / "big.json"
     path.write_text(json.dumps(setup.to_dict()))
     code, _, err = run_cli(["stability", "--setup", str(path)], capsys)
-    assert code == 2 and "K = 70, M = 70" in err
+    assert code == 2 and "K = 200, M = 200" in err
 
 
 def _trajectory(q_end, eps_end):

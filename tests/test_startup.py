@@ -44,6 +44,11 @@ def test_every_command_is_found_in_the_module_the_lazy_group_names():
         assert cli.commands[name].callback.__module__ == f"plateau.cli.{module}"
 
 
+def _child_environment():
+    """The environment of a child Python that imports this checkout's plateau."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+
+
 _PROBE = """
 import json, sys
 from plateau import build_setup, integrate
@@ -57,7 +62,7 @@ def test_a_warm_ode_run_loads_only_its_own_kernels():
     """No SciPy linear algebra, no numba.np.arraymath (whose import imports SciPy), no
     matplotlib, and no SGD or Fisher kernels: a warm erf ODE run loads its compiled code only."""
     integrate(build_setup(K=2, M=2, eta=0.5), 1.0)      # the cache holds the erf kernels from here on
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    env = _child_environment()
     done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env, check=True)
     assert "compiling" not in done.stderr
     loaded = json.loads(done.stdout)
@@ -77,14 +82,14 @@ print("numba" in sys.modules, file=sys.stderr)
 
 
 def test_help_does_not_import_numba():
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    env = _child_environment()
     done = subprocess.run([sys.executable, "-c", _HELP_PROBE], capture_output=True, text=True, env=env, check=True)
     assert "ode" in done.stdout and "warm-up" in done.stdout       # every command is listed
     assert done.stderr.strip() == "False"
 
 
 def test_after_warm_up_a_run_of_that_kind_compiles_nothing(tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    env = _child_environment()
     run = [sys.executable, "-m", "plateau"]
     warm = subprocess.run(run + ["warm-up", "--activation", "linear", "--no-large"], capture_output=True,
                           text=True, env=env)
@@ -96,7 +101,7 @@ def test_after_warm_up_a_run_of_that_kind_compiles_nothing(tmp_path):
 
 
 def test_warm_up_rejects_an_unknown_activation():
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.getcwd()] + sys.path))
+    env = _child_environment()
     done = subprocess.run([sys.executable, "-m", "plateau", "warm-up", "--activation", "tanh"],
                           capture_output=True, text=True, env=env)
     assert done.returncode == 2 and done.stderr.startswith("Error:") and "tanh" in done.stderr
