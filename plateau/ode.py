@@ -62,7 +62,7 @@ def rhs_function(setup):
     """
     act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
     f, model = entries.rhs_entry(act, algo, setup.K), model_arguments(setup)   # once: f is the solvers' hot path
-    entries.announce_compile(entries.ode_entry(act, algo, setup.K), "ode-ngd" if algo else "ode", act)
+    entries.announce_compile(entries.ode_entry(act, algo, setup.K), entries.ode_kind(act, algo, setup.K), act)
     tab = tableau.A, tableau.B, tableau.C, tableau.E, tableau.P
 
     def rhs(y):
@@ -173,7 +173,7 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
     import time
     act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
     run = entries.ode_entry(act, algo, setup.K)
-    entries.announce_compile(run, "ode-ngd" if algo else "ode", act)
+    entries.announce_compile(run, entries.ode_kind(act, algo, setup.K), act)
     model, tab = model_arguments(setup), (tableau.A, tableau.B, tableau.C, tableau.E, tableau.P)
     Y = np.empty((len(grid), len(y0)))
     done, t, y, h, n_rhs, steps, budget = 0, 0.0, y0, -1.0, 0, 0, 100
