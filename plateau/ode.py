@@ -84,11 +84,8 @@ def model_arguments(setup):
 
 
 def kernel_arguments(setup):
-    """(T, V, K, M, act, eta, eta_w, sigma) as the compiled kernels take them.
-
-    T and V are writable copies: the kernels are compiled for writable arrays, and a
-    read-only one (the Setup's) is another Numba type, which would compile them again.
-    """
+    """(T, V, K, M, act, eta, eta_w, sigma) as the compiled kernels take them; T, V writable copies
+    (a read-only array, as the Setup's, is another Numba type: every kernel would compile again)."""
     return (np.array(setup.T, dtype=float), np.array(setup.V, dtype=float), setup.K, setup.M,
             ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma)
 
@@ -129,10 +126,8 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
     divergence_threshold : float          a run whose order parameter exceeds this
                                           in magnitude stops with status 'diverged'
     progress : bool                       a progress bar on stderr (dopri5; after 2 s)
-    fill_settled : bool                   dopri5: once the run has settled on a stable
-                                          fixed point (see :class:`SettledCheck`), hold
-                                          its state at the remaining times; False
-                                          integrates to the end and skips the checks
+    fill_settled : bool                   dopri5: hold a settled run's state (SettledCheck);
+                                          False integrates every time, with no checks
 
     Returns
     -------
