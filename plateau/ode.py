@@ -18,7 +18,7 @@ from .kernels import dopri, entries, tableau
 from .kernels.integrals import ACTIVATION_CODES
 from .kernels.ngd import GD
 from .kernels.rhs import erf_jacobian
-from .kernels.state import pack_rows, unpack_rows
+from .kernels.state import pack_state, unpack_rows
 from .interrupts import check as check_interrupt, deferred_interrupts
 from .progress import progress_bar
 from .trajectory import Trajectory
@@ -50,7 +50,7 @@ def output_grid(alpha_max, alphas=None, points=DEFAULT_POINTS):
 
 def initial_state(setup):
     """The packed state vector y0 (n,) of (Q, R, W) at alpha = 0 (see plateau.kernels.state)."""
-    return pack_rows(setup.Q[None], setup.R[None], setup.W[None])[0]
+    return pack_state(setup.Q, setup.R, setup.W)
 
 
 def rhs_function(setup):
@@ -172,7 +172,8 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
     model, tab = model_arguments(setup), (tableau.A, tableau.B, tableau.C, tableau.E, tableau.P)
     Y = np.empty((len(grid), len(y0)))
     done, t, y, h, n_rhs, steps, budget = 0, 0.0, y0, -1.0, 0, 0, 100
-    settled, rhs, checked = SettledCheck(setup, rtol), rhs_function(setup), 1
+    if fill_settled:
+        settled, rhs, checked = SettledCheck(setup, rtol), rhs_function(setup), 1
     bar = progress_bar(len(grid), progress, unit="point", desc="ODE")
     with deferred_interrupts():
         try:
@@ -186,15 +187,15 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
                 bar.update(n_done)
                 if code != dopri.TOO_MANY_STEPS or done == len(grid) or steps >= _MAX_STEPS:
                     return Y[:done], t, code, n_rhs, None
-                # Checked at every recorded time in turn (not at the chunk's end, which depends on
-                # the wall clock), so where a run settles does not depend on the machine's speed.
-                for j in range(checked, done if fill_settled else checked):
-                    # Only where the rest would cost more than FILL_SPAN times what came before:
-                    # a run that settles within its last decades is integrated to the end, exactly.
-                    if grid[-1] >= FILL_SPAN * grid[j] and settled(Y[j], rhs(Y[j])):
-                        Y[j + 1:] = Y[j]
-                        return Y, grid[-1], dopri.FINISHED, n_rhs, float(grid[j])
-                checked = done
+                if fill_settled:
+                    # At each recorded time in turn, not the chunk's end (that depends on the wall clock).
+                    for j in range(checked, done):
+                        # Only where the rest would cost more than FILL_SPAN times what came before:
+                        # a run that settles within its last decades is integrated to the end, exactly.
+                        if grid[-1] >= FILL_SPAN * grid[j] and settled(Y[j], rhs(Y[j])):
+                            Y[j + 1:] = Y[j]
+                            return Y, grid[-1], dopri.FINISHED, n_rhs, float(grid[j])
+                    checked = done
                 # Aim the next chunk at CHUNK_SECONDS (at most 10x more steps than this one).
                 elapsed = max(time.perf_counter() - begin, 1e-6)
                 budget = int(min(10 * budget, max(10, budget * CHUNK_SECONDS / elapsed)))
