@@ -130,7 +130,7 @@ def find_fixed_point(setup, y_start, describe=True):
     Returns a :class:`FixedPoint`; ``found`` is False (class 'undecided') when the residual stays
     above RESIDUAL_TOL.  ``distance`` is |y_fp - y_start|.
     """
-    from .ode import rhs_function
+    from .ode import rhs_function, state_eps_g
     y_start = np.asarray(y_start, dtype=float)
     if y_start.shape != (len(pack_state(setup.Q, setup.R, setup.W)),):
         raise InputError(f"a state of K={setup.K}, M={setup.M}, L={setup.L} has "
@@ -148,11 +148,6 @@ def find_fixed_point(setup, y_start, describe=True):
     if describe:
         point.structure = describe_structure(setup, y)
     return point
-
-
-def state_eps_g(setup, y):
-    from .ode import trajectory_from_states
-    return float(trajectory_from_states(setup, [0.0], y[None, :], "finished", "").eps_g[0])
 
 
 def classify(point, f, setup):

@@ -26,6 +26,7 @@ from .trajectory import Trajectory
 _MAX_STEPS = 50_000_000
 FILL_SPAN = 1e3       # a settled run's remaining times are filled only when alpha_max >= this x alpha
 CHUNK_SECONDS = 0.1   # wall time of one compiled chunk: Ctrl-C waits at most about this long
+_TABLEAU = tableau.A, tableau.B, tableau.C, tableau.E, tableau.P   # as the kernels take it
 
 
 def output_grid(alpha_max, alphas=None, points=DEFAULT_POINTS):
@@ -61,13 +62,14 @@ def rhs_function(setup):
     (:func:`plateau.kernels.rhs.erf_jacobian`), which that function then uses.
     """
     act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
-    f, model = entries.rhs_entry(act, algo, setup.K), model_arguments(setup)   # once: f is the solvers' hot path
-    entries.announce_compile(entries.ode_entry(act, algo, setup.K), entries.ode_kind(act, algo, setup.K), act)
-    tab = tableau.A, tableau.B, tableau.C, tableau.E, tableau.P
+    shape = act, algo, setup.K, setup.M
+    f, model = entries.rhs_entry(*shape), model_arguments(setup)   # once: f is the solvers' hot path
+    entries.announce_compile(entries.ode_entry(*shape), entries.ode_kind(*shape), act)
+    tab = _TABLEAU
 
     def rhs(y):
         return f(np.ascontiguousarray(y, dtype=float), model, tab)
-    if algo == GD and entries.wide(act, setup.K):
+    if algo == GD and entries.pairs_vectorised(act, setup.K):
         T, V, K, M, eta, eta_w, sigma, _ = model
 
         def jacobian(y, active, step):
@@ -90,22 +92,34 @@ def kernel_arguments(setup):
             ACTIVATION_CODES[setup.activation], setup.eta, setup.eta_w, setup.sigma)
 
 
+def state_eps_g(setup, y):
+    """eps_g of one packed state y (n,), by the setup's ODE entry."""
+    return _eps_function(setup)(y)
+
+
+def _eps_function(setup):
+    act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
+    eps, model = entries.eps_entry(act, algo, setup.K, setup.M), model_arguments(setup)
+    return lambda y: eps(np.ascontiguousarray(y, dtype=float), model, _TABLEAU)
+
+
 def algorithm_arguments(setup):
     """(algo, damping) as the compiled kernels take them (plateau.kernels.ngd.rhs_any)."""
     from .natural import algorithm_code
     return algorithm_code(setup)
 
 
-def trajectory_from_states(setup, alpha, Y, status, message, **fields):
-    """A Trajectory from packed states Y (n_t, n) recorded at alpha (n_t,); ``fields`` are further
-    Trajectory fields (method, n_rhs)."""
+def trajectory_from_states(setup, alpha, Y, status, message, eps_g=None, **fields):
+    """A Trajectory from packed states Y (n_t, n) recorded at alpha (n_t,), with their eps_g (n_t,)
+    (computed when None); ``fields`` are further Trajectory fields (method, n_rhs)."""
     K, M, L = setup.K, setup.M, setup.L
     Y = np.ascontiguousarray(Y, dtype=float).reshape(len(alpha), -1)
     Q, R, W = unpack_rows(Y, K, M, L)
     D = W @ np.swapaxes(W, 1, 2)
     E = W @ setup.V.T
-    T, V, K, M, act = kernel_arguments(setup)[:5]
-    eps_g = entries.eps_entry(act)(Y, T, V, K, M)
+    if eps_g is None:
+        eps = _eps_function(setup)
+        eps_g = np.array([eps(y) for y in Y])
     return Trajectory(alpha=np.asarray(alpha, dtype=float), eps_g=eps_g, Q=Q, R=R, D=D, E=E, W=W,
                       status=status, message=message, engine="ode", setup=setup, **fields)
 
@@ -141,7 +155,7 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
     grid = output_grid(alpha_max, alphas, points)
     y0 = initial_state(setup)
     if method == "dopri5":
-        Y, t_reached, code, n_rhs, settled_at = _integrate_in_chunks(setup, y0, grid, float(rtol), float(atol),
+        Y, eps, t_reached, code, n_rhs, settled_at = _integrate_in_chunks(setup, y0, grid, float(rtol), float(atol),
                                                                      float(divergence_threshold), progress,
                                                                      fill_settled)
         status, message = _describe(code, t_reached, alpha_max, divergence_threshold, setup)
@@ -149,9 +163,10 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
             message += (f"; settled on a stable fixed point at alpha = {settled_at:.4g} (later recorded "
                         "times hold its state)")
     else:
-        Y, status, message, n_rhs = _solve_with_scipy(setup, y0, grid, method, rtol, atol,
-                                                      divergence_threshold)
-    return trajectory_from_states(setup, grid[:len(Y)], Y, status, message, method=method, n_rhs=n_rhs)
+        from .scipy_methods import solve
+        Y, status, message, n_rhs = solve(setup, y0, grid, method, rtol, atol, divergence_threshold)
+        eps = None
+    return trajectory_from_states(setup, grid[:len(Y)], Y, status, message, eps, method=method, n_rhs=n_rhs)
 
 
 def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_settled=True):
@@ -167,10 +182,10 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
     """
     import time
     act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
-    run = entries.ode_entry(act, algo, setup.K)
-    entries.announce_compile(run, entries.ode_kind(act, algo, setup.K), act)
-    model, tab = model_arguments(setup), (tableau.A, tableau.B, tableau.C, tableau.E, tableau.P)
-    Y = np.empty((len(grid), len(y0)))
+    run = entries.ode_entry(act, algo, setup.K, setup.M)
+    entries.announce_compile(run, entries.ode_kind(act, algo, setup.K, setup.M), act)
+    model, tab = model_arguments(setup), _TABLEAU
+    Y, eps = np.empty((len(grid), len(y0))), np.empty(len(grid))
     done, t, y, h, n_rhs, steps, budget = 0, 0.0, y0, -1.0, 0, 0, 100
     if fill_settled:
         settled, rhs, checked = SettledCheck(setup, rtol), rhs_function(setup), 1
@@ -179,22 +194,23 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
         try:
             while True:
                 begin = time.perf_counter()
-                Yc, n_done, t, code, n_c, y, h, n_steps, f = run(
-                    y, float(t), float(h), grid[done:], model, tab, (rtol, atol, threshold, min(budget, _MAX_STEPS - steps)))
+                Yc, n_done, t, code, n_c, y, h, n_steps, f, eps_c = run(
+                    y, float(t), float(h), grid[done:], model, tab,
+                    (rtol, atol, threshold, min(budget, _MAX_STEPS - steps), True))
                 check_interrupt()
-                Y[done:done + n_done] = Yc[:n_done]
+                Y[done:done + n_done], eps[done:done + n_done] = Yc[:n_done], eps_c[:n_done]
                 done, n_rhs, steps = done + n_done, n_rhs + int(n_c), steps + int(n_steps)
                 bar.update(n_done)
                 if code != dopri.TOO_MANY_STEPS or done == len(grid) or steps >= _MAX_STEPS:
-                    return Y[:done], t, code, n_rhs, None
+                    return Y[:done], eps[:done], t, code, n_rhs, None
                 if fill_settled:
                     # At each recorded time in turn, not the chunk's end (that depends on the wall clock).
                     for j in range(checked, done):
                         # Only where the rest would cost more than FILL_SPAN times what came before:
                         # a run that settles within its last decades is integrated to the end, exactly.
                         if grid[-1] >= FILL_SPAN * grid[j] and settled(Y[j], rhs(Y[j])):
-                            Y[j + 1:] = Y[j]
-                            return Y, grid[-1], dopri.FINISHED, n_rhs, float(grid[j])
+                            Y[j + 1:], eps[j + 1:] = Y[j], eps[j]
+                            return Y, eps, grid[-1], dopri.FINISHED, n_rhs, float(grid[j])
                     checked = done
                 # Aim the next chunk at CHUNK_SECONDS (at most 10x more steps than this one).
                 elapsed = max(time.perf_counter() - begin, 1e-6)
@@ -246,7 +262,7 @@ def _describe(code, t_reached, alpha_max, threshold, setup):
     if code == dopri.FINISHED:
         return "finished", f"integrated to alpha = {alpha_max:g}"
     if code == dopri.DIVERGED:
-        return "diverged", _diverged_message(t_reached, threshold, setup)
+        return "diverged", diverged_message(t_reached, threshold, setup)
     if code == dopri.NONFINITE_RHS and setup.algorithm == "ngd":
         return "failed", _undefined_message(setup, t_reached)
     if code == dopri.NONFINITE_RHS:
@@ -269,32 +285,7 @@ def _metric_note(setup):
     return ""
 
 
-def _diverged_message(alpha, threshold, setup):
+def diverged_message(alpha, threshold, setup):
+    """The message of a run that diverged at ``alpha``."""
     return (f"diverged at alpha = {alpha:.4g}: an order parameter became non-finite or exceeded "
             f"{threshold:g} in magnitude (eta = {setup.eta:g}, eta_w = {setup.eta_w:g} may be too large)")
-
-
-def _solve_with_scipy(setup, y0, grid, method, rtol, atol, threshold):
-    from scipy.integrate import solve_ivp  # imported here: it costs 0.5 s of start-up
-    f = rhs_function(setup)
-
-    def blow_up(t, y):
-        return threshold - np.max(np.abs(y)) if np.all(np.isfinite(y)) else -1.0
-    blow_up.terminal = True
-
-    try:
-        with np.errstate(all="ignore"):
-            sol = solve_ivp(lambda t, y: f(y), (0.0, grid[-1]), y0, method=method, t_eval=grid,
-                            rtol=rtol, atol=atol, events=blow_up)
-    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:   # e.g. the event's root finder on NaN
-        return y0[None, :], "failed", f"solve_ivp ({method}) failed: {exc} (is the right-hand side finite?)", 0
-    Y = sol.y.T
-    finite = np.all(np.isfinite(Y), axis=1) & (np.max(np.abs(Y), axis=1) <= threshold)
-    Y = Y[:np.argmin(finite)] if not finite.all() else Y
-    n_rhs = int(sol.nfev)
-    if sol.status == 1 or len(Y) < len(sol.t):
-        t_stop = sol.t_events[0][0] if len(sol.t_events[0]) else sol.t[len(Y) - 1]
-        return Y, "diverged", _diverged_message(t_stop, threshold, setup), n_rhs
-    if sol.status != 0:
-        return Y, "failed", f"solve_ivp ({method}) failed: {sol.message}", n_rhs
-    return Y, "finished", f"integrated to alpha = {grid[-1]:g}", n_rhs

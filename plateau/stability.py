@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .kernels.state import pack_state, unpack_state
-from .ode import initial_state, integrate, rhs_function, trajectory_from_states
+from .ode import initial_state, integrate, rhs_function, state_eps_g
 from .errors import InputError
 from .plateaus import PlateauCriteria, first_crossing
 
@@ -173,7 +173,7 @@ def analyse(setup, criteria=PlateauCriteria(), settle_alpha=None):
                                f"(residual {residual:.2g} after alpha = {settle:g})", initial_asymmetry=asym)
     Q, R, W = _embed(z_fp, K, M, L)
     y_fp = pack_state(Q, R, W)
-    eps_fp = float(trajectory_from_states(setup, [0.0], y_fp[None, :], "finished", "").eps_g[0])
+    eps_fp = state_eps_g(setup, y_fp)
     active = active_coordinates(K, M, L, trained)
     values, vectors = np.linalg.eig(jacobian(f, y_fp, active))
     lam = float(values.real.max())

@@ -58,9 +58,9 @@ def _with_algorithm(setup, algorithm):
 
 
 def _smallest_wide_K():
-    from ..kernels.entries import wide
+    from ..kernels.entries import pairs_vectorised
     from ..kernels.integrals import ERF
-    return next(K for K in range(1, 1000) if wide(ERF, K))
+    return next(K for K in range(1, 1000) if pairs_vectorised(ERF, K))
 
 
 def _warm_large(setup):

@@ -4,26 +4,29 @@ The activation and the flow (GD or NGD) are compile-time constants of the
 compiled ODE code (see :mod:`plateau.kernels.integrals`): each (activation,
 algorithm) pair has its own small entry point below, a module-level function
 with a stable name, so that Numba caches each one on disk separately and a
-run compiles (or loads) only the pair it uses.  Erf networks with many
-student units have entries of their own (``ode_erf_wide_*``, see
+run compiles (or loads) only the pair it uses.  Large erf networks (:func:`wide`:
+K >= 5, or K + M > 8) have entries of their own (``ode_erf_wide_*``, see
 :data:`plateau.kernels.integrals.WIDE`), so small ones never compile that code.  They pass ``act`` and ``algo`` to the
 generic :func:`plateau.kernels.dopri.integrate` as constants, which Numba
 types as literals and hands on down the call chain (calls from Python would
 give plain integers, and literal dispatch from Python costs milliseconds).
 
-Python picks an entry with :func:`ode_entry` (or :func:`rhs_entry`, the same
-entry asked for the right-hand side only); :func:`eps_entry` gives eps_g along
-a path, likewise compiled for one activation only.  Before the
-first call :func:`announce_compile` checks (cheaply: does the entry's cache
-index exist?) whether Numba will compile, and if so prints one line to stderr.
+Each entry returns what :func:`plateau.kernels.dopri.integrate` returns and, last,
+eps_g of the recorded states (when ``control[4]``, "with eps", is true), so that a
+run compiles and loads one entry point.  Python picks an entry with
+:func:`ode_entry`; :func:`rhs_entry` and :func:`eps_entry` ask the same entry for
+the right-hand side or for eps_g of one state.  Before the first call
+:func:`announce_compile` checks (cheaply: does the entry's cache index exist?)
+whether Numba will compile, and if so prints one line to stderr.
 """
 import os
 import sys
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import jit_entry, jit_inline
 from .dopri import integrate
+from .erf import SCALAR_UP_TO
 from .erf_pairs import VECTOR_FROM_PAIRS
 from .integrals import ACTIVATION_NAMES, ERF, LINEAR, RELU, WIDE
 from .ngd import GD, NGD
@@ -33,44 +36,59 @@ ERF_WIDE = ERF | WIDE   # a module constant, so that compiled code sees a litera
 
 
 # --- the integrator, one entry per (activation, algorithm) ---------------------------
-@jit
+@jit_inline
+def _with_eps(act, result, model, with_eps):
+    """dopri.integrate's ``result`` (for control[:4]) and, last, eps_g (len(t_out),) of its
+    recorded states when ``with_eps`` (control[4]) is true (NaN past them, all NaN when false).
+    (A wrapper of the result, not of the integrator: inlining the inlined integrator again
+    would cost half a second of every first run.)"""
+    Y, n_done, t, status, n_rhs, y, h, steps, f = result
+    eps = np.full(Y.shape[0], np.nan)
+    if with_eps:
+        path = generalisation_error_path(Y[:n_done], model[0], model[1], model[2], model[3], act)
+        for j in range(n_done):
+            eps[j] = path[j]
+    return Y, n_done, t, status, n_rhs, y, h, steps, f, eps
+
+
+@jit_entry
 def ode_erf_gd(y0, t0, h0, t_out, model, tab, control):
-    return integrate(ERF, GD, y0, t0, h0, t_out, model, tab, control)
+    return _with_eps(ERF, integrate(ERF, GD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
 
 
-@jit
+@jit_entry
 def ode_relu_gd(y0, t0, h0, t_out, model, tab, control):
-    return integrate(RELU, GD, y0, t0, h0, t_out, model, tab, control)
+    return _with_eps(RELU, integrate(RELU, GD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
 
 
-@jit
+@jit_entry
 def ode_linear_gd(y0, t0, h0, t_out, model, tab, control):
-    return integrate(LINEAR, GD, y0, t0, h0, t_out, model, tab, control)
+    return _with_eps(LINEAR, integrate(LINEAR, GD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
 
 
-@jit
+@jit_entry
 def ode_erf_ngd(y0, t0, h0, t_out, model, tab, control):
-    return integrate(ERF, NGD, y0, t0, h0, t_out, model, tab, control)
+    return _with_eps(ERF, integrate(ERF, NGD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
 
 
-@jit
+@jit_entry
 def ode_relu_ngd(y0, t0, h0, t_out, model, tab, control):
-    return integrate(RELU, NGD, y0, t0, h0, t_out, model, tab, control)
+    return _with_eps(RELU, integrate(RELU, NGD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
 
 
-@jit
+@jit_entry
 def ode_linear_ngd(y0, t0, h0, t_out, model, tab, control):
-    return integrate(LINEAR, NGD, y0, t0, h0, t_out, model, tab, control)
+    return _with_eps(LINEAR, integrate(LINEAR, NGD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
 
 
-@jit
+@jit_entry
 def ode_erf_wide_gd(y0, t0, h0, t_out, model, tab, control):
-    return integrate(ERF_WIDE, GD, y0, t0, h0, t_out, model, tab, control)
+    return _with_eps(ERF_WIDE, integrate(ERF_WIDE, GD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
 
 
-@jit
+@jit_entry
 def ode_erf_wide_ngd(y0, t0, h0, t_out, model, tab, control):
-    return integrate(ERF_WIDE, NGD, y0, t0, h0, t_out, model, tab, control)
+    return _with_eps(ERF_WIDE, integrate(ERF_WIDE, NGD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
 
 
 _ODE = {(ERF, GD): ode_erf_gd, (RELU, GD): ode_relu_gd, (LINEAR, GD): ode_linear_gd,
@@ -78,65 +96,59 @@ _ODE = {(ERF, GD): ode_erf_gd, (RELU, GD): ode_relu_gd, (LINEAR, GD): ode_linear
         (ERF_WIDE, GD): ode_erf_wide_gd, (ERF_WIDE, NGD): ode_erf_wide_ngd}
 
 
-def wide(act, K):
+def pairs_vectorised(act, K):
     """True when a network of K student units with activation code ``act`` takes the I4 sums
-    vectorised over pairs of units (erf with at least VECTOR_FROM_PAIRS pairs)."""
+    vectorised over pairs of units (erf with at least VECTOR_FROM_PAIRS pairs, K >= 5)."""
     return act == ERF and K * (K + 1) // 2 >= VECTOR_FROM_PAIRS
 
 
-def ode_entry(act, algo, K):
-    """The compiled integrator for activation code ``act``, algorithm code ``algo`` and K student
-    units: f(y0, t0, h0, t_out, model, tab, control) -> see plateau.kernels.dopri.integrate."""
-    return _ODE[ERF_WIDE if wide(act, K) else act, algo]
+def wide(act, K, M):
+    """True when an erf network of K student and M teacher units takes the entries with
+    vectorised I4 sums (over pairs of units, or over pairs of its K + M > SCALAR_UP_TO fields)."""
+    return act == ERF and (pairs_vectorised(act, K) or K + M > SCALAR_UP_TO)
 
 
-def rhs_entry(act, algo, K):
-    """The right-hand side for (act, algo, K): f(y, model, tab) -> dy/dalpha (n,).
+def ode_entry(act, algo, K, M):
+    """The compiled integrator for activation code ``act``, algorithm code ``algo``, K student
+    and M teacher units: f(y0, t0, h0, t_out, model, tab, control) -> see
+    plateau.kernels.dopri.integrate."""
+    return _ODE[ERF_WIDE if wide(act, K, M) else act, algo]
+
+
+def rhs_entry(act, algo, K, M):
+    """The right-hand side for (act, algo, K, M): f(y, model, tab) -> dy/dalpha (n,).
 
     It runs the integrator's entry for no step (the loop evaluates f at its start and
     returns it), so one compiled entry point serves the integration, the Jacobians of
     the fixed-point analysis and SciPy's solvers.
     """
-    run = ode_entry(act, algo, K)
+    run = ode_entry(act, algo, K, M)
     start = np.zeros(1)
 
     def rhs(y, model, tab):
-        return run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0))[8]
+        return run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0, False))[8]
     return rhs
 
 
-# --- eps_g along a path, one entry per activation ----------------------------------
-@jit
-def eps_erf(Y, T, V, K, M):
-    return generalisation_error_path(Y, T, V, K, M, ERF)
+def eps_entry(act, algo, K, M):
+    """eps_g of one packed state for (act, algo, K, M): f(y, model, tab) -> float, by the
+    integrator's entry run for no step (which records y at its start)."""
+    run = ode_entry(act, algo, K, M)
+    start = np.zeros(1)
 
-
-@jit
-def eps_relu(Y, T, V, K, M):
-    return generalisation_error_path(Y, T, V, K, M, RELU)
-
-
-@jit
-def eps_linear(Y, T, V, K, M):
-    return generalisation_error_path(Y, T, V, K, M, LINEAR)
-
-
-_EPS = {ERF: eps_erf, RELU: eps_relu, LINEAR: eps_linear}
-
-
-def eps_entry(act):
-    """eps_g of packed states for activation code ``act``: f(Y (n_t, n), T, V, K, M) -> (n_t,)."""
-    return _EPS[act]
+    def eps(y, model, tab):
+        return float(run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0, True))[9][0])
+    return eps
 
 
 # --- the cold-cache notice ------------------------------------------------------------
 # Compile times measured on the 2-core development machine (whole entry point, seconds).
-COMPILE_SECONDS = {"ode": 12, "ode-ngd": 25, "ode-large": 16, "ode-ngd-large": 30, "sgd": 10, "sgd-ngd": 15}
+COMPILE_SECONDS = {"ode": 10, "ode-ngd": 25, "ode-large": 16, "ode-ngd-large": 30, "sgd": 10, "sgd-ngd": 15}
 
 
-def ode_kind(act, algo, K):
-    """The COMPILE_SECONDS key of the ODE entry for (act, algo, K)."""
-    return ("ode-ngd" if algo else "ode") + ("-large" if wide(act, K) else "")
+def ode_kind(act, algo, K, M):
+    """The COMPILE_SECONDS key of the ODE entry for (act, algo, K, M)."""
+    return ("ode-ngd" if algo else "ode") + ("-large" if wide(act, K, M) else "")
 _announced = set()
 
 

@@ -138,21 +138,17 @@ def i4_contract(C, a, b, x, y):
     and L1 = L0(c, c) + L4, L2 = L0(d, d) + L4.  The arcsine arguments of all
     pairs go into one buffer, mapped by the vectorised :func:`asin_into` (the
     pairs are summed in the same order as one loop over c <= d would).  Small
-    networks (K + M <= 8), where the buffers cost more than they save, take the
-    scalar loop with the C library's arcsine.
+    networks (K + M <= 8), where the buffers cost more than they save, take
+    :func:`i4_contract_scalar`.
     """
     n = C.shape[0]
+    if n <= SCALAR_UP_TO:
+        return i4_contract_scalar(C, a, b, x, y)
     s_a = 1.0 + C[a, a]
     s_b = 1.0 + C[b, b]
     c_ab = C[a, b]
     lam4 = s_a * s_b - c_ab * c_ab
-    norm = np.empty(n)
-    for c in range(n):
-        lam0 = (lam4 * C[c, c] - s_a * C[b, c] * C[b, c] - s_b * C[a, c] * C[a, c]
-                + 2.0 * c_ab * C[a, c] * C[b, c])
-        norm[c] = 1.0 / math.sqrt(lam0 + lam4)
-    if n <= _SCALAR_UP_TO:
-        return _FOUR_OVER_PI2 * _i4_pairs_scalar(C, a, b, x, y, s_a, s_b, c_ab, lam4, norm) / math.sqrt(lam4)
+    norm = _i4_norms(C, a, b, s_a, s_b, c_ab, lam4)
     pairs = n * (n + 1) // 2
     arg = np.empty(pairs)
     weight = np.empty(pairs)
@@ -182,7 +178,32 @@ def i4_contract(C, a, b, x, y):
     return _FOUR_OVER_PI2 * total / math.sqrt(lam4)
 
 
-_SCALAR_UP_TO = 8
+#: Up to this many fields (K + M), :func:`i4_contract` sums with the scalar loop.
+SCALAR_UP_TO = 8
+
+
+@jit_vector
+def i4_contract_scalar(C, a, b, x, y):
+    """:func:`i4_contract` summed pair by pair with the C library's arcsine, the same numbers
+    for K + M <= SCALAR_UP_TO (any size works: the entries of small networks compile only this)."""
+    s_a = 1.0 + C[a, a]
+    s_b = 1.0 + C[b, b]
+    c_ab = C[a, b]
+    lam4 = s_a * s_b - c_ab * c_ab
+    norm = _i4_norms(C, a, b, s_a, s_b, c_ab, lam4)
+    return _FOUR_OVER_PI2 * _i4_pairs_scalar(C, a, b, x, y, s_a, s_b, c_ab, lam4, norm) / math.sqrt(lam4)
+
+
+@jit_vector
+def _i4_norms(C, a, b, s_a, s_b, c_ab, lam4):
+    """N_c = 1 / sqrt(L0(c, c) + L4) (n,)."""
+    n = C.shape[0]
+    norm = np.empty(n)
+    for c in range(n):
+        lam0 = (lam4 * C[c, c] - s_a * C[b, c] * C[b, c] - s_b * C[a, c] * C[a, c]
+                + 2.0 * c_ab * C[a, c] * C[b, c])
+        norm[c] = 1.0 / math.sqrt(lam0 + lam4)
+    return norm
 
 
 @jit

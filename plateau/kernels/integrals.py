@@ -33,9 +33,11 @@ LINEAR = 2
 ACTIVATION_CODES = {"erf": ERF, "relu": RELU, "linear": LINEAR}
 ACTIVATION_NAMES = {code: name for name, code in ACTIVATION_CODES.items()}
 #: Added to ERF in the compiled entry points of erf networks with at least
-#: erf_pairs.VECTOR_FROM_PAIRS pairs of student units: their I4 sums are vectorised over the
-#: pairs (:mod:`plateau.kernels.erf_pairs`).  A code of its own, so that a run of a small
-#: network never compiles that path (it would double the first run's compile).
+#: erf_pairs.VECTOR_FROM_PAIRS pairs of student units or more than erf.SCALAR_UP_TO fields
+#: (:func:`plateau.kernels.entries.wide`): their I4 sums are vectorised over pairs of units
+#: (:mod:`plateau.kernels.erf_pairs`) or of fields (:func:`plateau.kernels.erf.i4_contract`).
+#: A code of its own, so that a run of a small network compiles neither (they would double
+#: the first run's compile).
 WIDE = 4
 
 
@@ -198,6 +200,8 @@ def _ov_i3c(act, C, a, x):
 @overload(_i4c, prefer_literal=True)
 def _ov_i4c(act, C, a, b, x, y):
     code = literal_code(act)
+    if code == ERF and not is_wide(act):   # the entries of small erf networks (entries.wide)
+        return lambda act, C, a, b, x, y: erf.i4_contract_scalar(C, a, b, x, y)
     if code == ERF:
         return lambda act, C, a, b, x, y: erf.i4_contract(C, a, b, x, y)
     if code == RELU:

@@ -24,7 +24,7 @@ dD/dalpha = dW W^T + W dW^T and dE/dalpha = dW V^T.  The state packing is
 """
 import numpy as np
 
-from ._jit import jit, jit_inline
+from ._jit import jit, jit_entry, jit_inline
 from .erf_pairs import i4_sums_change, pair_factors, pair_scalars
 from .integrals import ERF, i2, j2
 from .matrices import matmul_t
@@ -108,7 +108,7 @@ def rhs(y, T, V, K, M, act, eta, eta_w, sigma):
     return pack(dQ, dR, dW)
 
 
-@jit
+@jit_entry
 def erf_jacobian(y, T, V, K, M, eta, eta_w, sigma, active, step):
     """Central-difference Jacobian (n_a, n_a) of the gradient-descent flow of an erf network.
 
