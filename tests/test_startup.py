@@ -3,6 +3,7 @@
 None of these tests times anything (speed is measured in benchmarks/bench_ode.py); each
 checks a property the start-up figures rest on.
 """
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,6 +13,8 @@ import numpy as np
 import pytest
 
 from plateau import build_setup, integrate
+from plateau import ode as ode_module
+from plateau.ode import initial_state
 from plateau.cli.app import COMMAND_MODULES, cli
 from plateau.kernels.state import pack, pack_rows, pack_state, unpack, unpack_rows, unpack_state
 
@@ -89,15 +92,40 @@ def test_help_does_not_import_numba():
 
 
 def test_after_warm_up_a_run_of_that_kind_compiles_nothing(tmp_path):
-    env = _child_environment()
+    """On an empty cache: warm-up compiles, caches only the entry points (the code compiled on the
+    way into them has not had its module passes, plateau.kernels._jit), writes plateau's bytecode,
+    and a run then compiles nothing."""
+    env = dict(_child_environment(), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env.pop("NUMBA_CACHE_DIR", None)
+    bytecode = importlib.util.cache_from_source(ode_module.__file__)
+    if os.path.exists(bytecode):
+        os.remove(bytecode)
     run = [sys.executable, "-m", "plateau"]
     warm = subprocess.run(run + ["warm-up", "--activation", "linear", "--no-large"], capture_output=True,
                           text=True, env=env)
     assert warm.returncode == 0 and "linear, gd: ode ready" in warm.stdout
+    assert os.path.exists(bytecode)
+    cached = [name for _, _, files in os.walk(tmp_path / "cache") for name in files if name.endswith(".nbi")]
+    assert cached == ["entries.ode_linear_gd-" + cached[0].split("-", 1)[1]]
     done = subprocess.run(run + ["ode", "--K", "2", "--M", "2", "--activation", "linear", "--eta", "0.1",
                                  "--alpha-max", "10", "--out", str(tmp_path / "t.csv")],
                           capture_output=True, text=True, env=env)
     assert done.returncode == 0 and "compiling" not in done.stderr
+
+
+@pytest.mark.parametrize("activation, K, M", [("erf", 3, 3), ("relu", 2, 2)])
+def test_an_entry_compiled_as_one_program_computes_what_the_kernels_compute(activation, K, M):
+    """The ODE entries skip LLVM's module passes below the entry (plateau.kernels._jit); without
+    fast-math flags no pass may change a rounding, so the right-hand side the entry computes is,
+    bit for bit, the one of rhs.rhs, compiled level by level when called from Python."""
+    from plateau.kernels import entries, rhs
+    from plateau.ode import _TABLEAU, kernel_arguments, model_arguments
+    setup = build_setup(K=K, M=M, L=2, activation=activation, eta=0.7, eta_w=0.3, sigma=0.2,
+                        teacher="orthogonal", seed=3)
+    T, V, K, M, act, eta, eta_w, sigma = kernel_arguments(setup)
+    f = entries.rhs_entry(act, 0, K, M)
+    for y in np.random.default_rng(1).uniform(-0.05, 0.05, (3, len(initial_state(setup)))) + initial_state(setup):
+        assert np.array_equal(f(y, model_arguments(setup), _TABLEAU), rhs.rhs(y, T, V, K, M, act, eta, eta_w, sigma))
 
 
 def test_warm_up_rejects_an_unknown_activation():
