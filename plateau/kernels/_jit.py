@@ -178,8 +178,9 @@ def _outside_entries(save):
 
 def _cached_jit(entry=False, **options):
     """``numba.njit(cache=True, **options)`` whose cache loads without the refresh; ``entry``:
-    compiled as one program (:data:`jit_entry`)."""
-    compile_ = numba.njit(cache=True, **options)
+    compiled as one program (:data:`jit_entry`).  No kernel is a first-class function (passed
+    to another, or its ``.address`` taken), so none needs Numba's C-callable wrapper."""
+    compile_ = numba.njit(cache=True, no_cfunc_wrapper=True, **options)
 
     @functools.wraps(compile_)
     def decorate(func):
@@ -191,6 +192,10 @@ def _cached_jit(entry=False, **options):
 
 
 jit = _cached_jit()
+
+#: jit_options of the overloads that pick a kernel by its literal activation or flow code: Numba
+#: compiles their implementations for compiled callers only, which need no Python wrapper.
+COMPILED_ONLY = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 
 # For the entry points of the ODE kernels (plateau.kernels.entries): the module
 # passes run once, over the whole program (see the module docstring).  Not for
@@ -235,4 +240,4 @@ def _import_arraymath_without_scipy():
         linalg.ensure_blas = real
 
 
-__all__ = ["jit", "jit_entry", "jit_inline", "jit_nogil", "jit_vector"]
+__all__ = ["COMPILED_ONLY", "jit", "jit_entry", "jit_inline", "jit_nogil", "jit_vector"]

@@ -24,7 +24,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-from ._jit import jit, jit_inline
+from ._jit import COMPILED_ONLY, jit, jit_inline
 from . import erf, linear, relu
 
 ERF = 0
@@ -102,7 +102,7 @@ def _i4c(act, C, a, b, x, y):
     raise NotImplementedError
 
 
-@overload(_i2, prefer_literal=True)
+@overload(_i2, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i2(act, C, a, b):
     code = literal_code(act)
     if code == ERF:
@@ -121,7 +121,7 @@ def _ov_i2(act, C, a, b):
     return any_activation
 
 
-@overload(_i3, prefer_literal=True)
+@overload(_i3, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i3(act, C, a, b, c):
     code = literal_code(act)
     if code == ERF:
@@ -140,7 +140,7 @@ def _ov_i3(act, C, a, b, c):
     return any_activation
 
 
-@overload(_i4, prefer_literal=True)
+@overload(_i4, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i4(act, C, a, b, c, d):
     code = literal_code(act)
     if code == ERF:
@@ -159,7 +159,7 @@ def _ov_i4(act, C, a, b, c, d):
     return any_activation
 
 
-@overload(_j2, prefer_literal=True)
+@overload(_j2, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_j2(act, C, a, b):
     code = literal_code(act)
     if code == ERF:
@@ -178,7 +178,7 @@ def _ov_j2(act, C, a, b):
     return any_activation
 
 
-@overload(_i3c, prefer_literal=True)
+@overload(_i3c, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i3c(act, C, a, x):
     code = literal_code(act)
     if code == ERF:
@@ -197,7 +197,7 @@ def _ov_i3c(act, C, a, x):
     return any_activation
 
 
-@overload(_i4c, prefer_literal=True)
+@overload(_i4c, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i4c(act, C, a, b, x, y):
     code = literal_code(act)
     if code == ERF and not is_wide(act):   # the entries of small erf networks (entries.wide)

@@ -44,7 +44,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-from ._jit import jit
+from ._jit import COMPILED_ONLY, jit
 from .fisher_blocks import cholesky_solve, damped_cholesky, new_workspace, pair_averages, small_fisher
 from .integrals import i2, j2
 from .matrices import all_finite, matmul, matmul_t
@@ -153,7 +153,7 @@ def _flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps):
     raise NotImplementedError   # compiled only (overloaded below)
 
 
-@overload(_flow, prefer_literal=True)
+@overload(_flow, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps):
     """GD or NGD derivatives; a literal ``algo`` compiles only its flow (see plateau.kernels.integrals)."""
     code = algo.literal_value if isinstance(algo, types.IntegerLiteral) else None

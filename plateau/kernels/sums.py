@@ -14,7 +14,7 @@ as there: a literal code compiles only its activation.
 import numpy as np
 from numba.extending import overload
 
-from ._jit import jit_inline
+from ._jit import COMPILED_ONLY, jit_inline
 from . import erf, erf_pairs
 from .integrals import ERF, LINEAR, RELU, i3_contract, i4_contract, is_wide, literal_code
 
@@ -49,7 +49,7 @@ def _i4_sums_pairwise(act, C, A):
     return S
 
 
-@overload(_i3s, prefer_literal=True)
+@overload(_i3s, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i3s(act, C, A):
     code = literal_code(act)
     if code == ERF:
@@ -64,7 +64,7 @@ def _ov_i3s(act, C, A):
     return any_activation
 
 
-@overload(_i4s, prefer_literal=True)
+@overload(_i4s, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i4s(act, C, A, W, V):
     if is_wide(act):
         return lambda act, C, A, W, V: erf_pairs.i4_sums(C, A, W, V)
