@@ -113,6 +113,27 @@ def test_after_warm_up_a_run_of_that_kind_compiles_nothing(tmp_path):
     assert done.returncode == 0 and "compiling" not in done.stderr
 
 
+_NESTED_PROBE = """
+import numpy as np
+from plateau import build_setup, integrate
+from plateau.kernels import matrices
+integrate(build_setup(K=2, M=2, activation="linear", eta=0.1), 1.0, points=3)
+compiled_on_the_way = len(matrices.matmul_t.overloads)
+matrices.all_finite(np.zeros(3, dtype=np.int64))      # another kernel compiles: a new signature
+print(compiled_on_the_way, len(matrices.matmul_t.overloads))
+"""
+
+
+def test_code_compiled_for_an_entry_is_forgotten_before_another_kernel_compiles(tmp_path):
+    """Code compiled on the way to an entry lacks LLVM's module passes (plateau.kernels._jit):
+    the entries share it, but a kernel compiled later must not be built on it."""
+    env = dict(_child_environment(), XDG_CACHE_HOME=str(tmp_path / "cache"))
+    env.pop("NUMBA_CACHE_DIR", None)
+    done = subprocess.run([sys.executable, "-c", _NESTED_PROBE], capture_output=True, text=True, env=env,
+                          check=True)
+    assert done.stdout.split() == ["1", "0"]
+
+
 @pytest.mark.parametrize("activation, K, M", [("erf", 3, 3), ("relu", 2, 2)])
 def test_an_entry_compiled_as_one_program_computes_what_the_kernels_compute(activation, K, M):
     """The ODE entries skip LLVM's module passes below the entry (plateau.kernels._jit); without

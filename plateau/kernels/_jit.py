@@ -53,10 +53,12 @@ per-function passes) and runs them once, on the entry's own library, over
 everything linked into it: LLVM then optimises the whole program in one module,
 as a C compiler would.  That saves a sixth of a first run; the machine code does
 the same arithmetic (without fast-math flags LLVM's passes keep every rounding)
-and runs as fast.  Code compiled on the way is not written to the cache.  This
-tracks compiles with Numba's documented event API ("numba:compile") and patches
-one method, ``CPUCodeLibrary._optimize_final_module``, which acts only inside the
-compile of an entry.
+and the ODE runs as fast.  Code compiled on the way is not written to the cache,
+and before any other kernel compiles, its dispatchers forget it (the SGD step
+loop, built on such code, ran 40 % slower).  This tracks compiles with Numba's
+documented event API ("numba:compile"), patches one method,
+``CPUCodeLibrary._optimize_final_module``, which acts only inside the compile of
+an entry, and calls ``Dispatcher._reset_overloads``.
 """
 import contextlib
 import functools
@@ -104,14 +106,29 @@ def _cache_in(directory):
 
 class _EntryCompile(event.Listener):
     """Which functions Numba compiles now, outermost first (from its "numba:compile" events), and
-    which plateau kernels compile as one program (:data:`jit_entry`)."""
+    which plateau kernels compile as one program (:data:`jit_entry`).
+
+    The code compiled on the way to an entry lacks its module passes, which only the entry's
+    whole program gets.  Entries share it with each other; before anything else compiles, the
+    dispatchers forget it (``unfinished``), so that other kernels are built on code compiled
+    the usual way.  (A Python call of such a function in between runs it: the same numbers.)
+    """
 
     def __init__(self):
         self.stack = []
         self.entries = set()
+        self.unfinished = set()
 
     def on_start(self, ev):
-        self.stack.append(getattr(ev.data.get("dispatcher"), "py_func", None))
+        dispatcher = ev.data.get("dispatcher")
+        func = getattr(dispatcher, "py_func", None)
+        if not self.stack and func not in self.entries:
+            for other in self.unfinished:
+                other._reset_overloads()
+            self.unfinished.clear()
+        self.stack.append(func)
+        if self.inner():
+            self.unfinished.add(dispatcher)
 
     def on_end(self, ev):
         self.stack.pop()
@@ -131,7 +148,9 @@ def _install_entry_compile():
     nesting = _EntryCompile()
     try:
         from numba.core.codegen import CPUCodeLibrary
+        from numba.core.dispatcher import Dispatcher
         module_passes = CPUCodeLibrary._optimize_final_module
+        Dispatcher._reset_overloads
     except (ImportError, AttributeError):      # another Numba layout: compile as Numba does
         return nesting
     event.register("numba:compile", nesting)
