@@ -157,10 +157,12 @@ def smooth_log_log(alpha, eps, window):
             slope[j] = (y[k] - y[k - 1]) / (x[k] - x[k - 1])
             level[j] = y[j]
             continue
-        # Least squares in closed form about the window's means (what lstsq gives, to rounding).
-        dx = xs - xs.mean()
-        s = np.dot(dx, ys - ys.mean()) / np.dot(dx, dx)
-        level[j], slope[j] = ys.mean() - s * xs.mean(), s
+        # Least squares in closed form about the window's means (what lstsq gives, to rounding);
+        # sum / n is NumPy's mean, bit for bit, without its overhead.
+        mean_x, mean_y = xs.sum() / len(xs), ys.sum() / len(ys)
+        dx = xs - mean_x
+        s = np.dot(dx, ys - mean_y) / np.dot(dx, dx)
+        level[j], slope[j] = mean_y - s * mean_x, s
     return np.exp(level), slope
 
 
