@@ -143,7 +143,7 @@ def eps_entry(act, algo, K, M):
 
 # --- the cold-cache notice ------------------------------------------------------------
 # Compile times measured on the 2-core development machine (whole entry point, seconds).
-COMPILE_SECONDS = {"ode": 10, "ode-ngd": 25, "ode-large": 16, "ode-ngd-large": 30, "sgd": 10, "sgd-ngd": 15}
+COMPILE_SECONDS = {"ode": 10, "ode-ngd": 20, "ode-large": 14, "ode-ngd-large": 24, "sgd": 10, "sgd-ngd": 15}
 
 
 def ode_kind(act, algo, K, M):
