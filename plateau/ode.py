@@ -155,9 +155,8 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
     grid = output_grid(alpha_max, alphas, points)
     y0 = initial_state(setup)
     if method == "dopri5":
-        Y, eps, t_reached, code, n_rhs, settled_at = _integrate_in_chunks(setup, y0, grid, float(rtol), float(atol),
-                                                                     float(divergence_threshold), progress,
-                                                                     fill_settled)
+        Y, eps, t_reached, code, n_rhs, settled_at = _integrate_in_chunks(
+            setup, y0, grid, float(rtol), float(atol), float(divergence_threshold), progress, fill_settled)
         status, message = _describe(code, t_reached, alpha_max, divergence_threshold, setup)
         if settled_at is not None:
             message += (f"; settled on a stable fixed point at alpha = {settled_at:.4g} (later recorded "
@@ -177,7 +176,7 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
     resume exactly where the last one stopped (state, time and proposed step), so
     the result is that of one uninterrupted loop; whether the run has settled is
     decided at the recorded times, so no result depends on the chunks.  Returns (Y (n_done, n),
-    t_reached, status code, n_rhs, alpha at which the run settled on a stable
+    eps_g (n_done,), t_reached, status code, n_rhs, alpha at which the run settled on a stable
     fixed point or None).
     """
     import time

@@ -3,7 +3,8 @@
 From K = 5 student units the erf I4 sums run vectorised over the pairs of units
 (plateau.kernels.erf_pairs), with an arcsine without square root for |arg| <= 1/2
 and the full one for blocks beyond; the I3 sums run over all units at once; the
-Jacobian of the fixed-point analysis is one compiled call.
+Jacobian of the fixed-point analysis is one compiled call.  From K + M = 9 fields
+the I4 sum of a pair of units maps its arcsines as one vector (erf.i4_contract).
 """
 from dataclasses import replace
 
@@ -11,10 +12,12 @@ import numpy as np
 import pytest
 
 from plateau import reference
-from plateau.kernels import erf, erf_pairs
+from plateau.kernels import entries, erf, erf_pairs
 from plateau.kernels.arcsin import HALF_UP_TO
+from plateau.kernels.integrals import ERF, LINEAR, RELU
+from plateau.kernels.ngd import GD
 from plateau.kernels.state import covariance
-from plateau.ode import initial_state, rhs_function
+from plateau.ode import _TABLEAU, initial_state, model_arguments, rhs_function
 from plateau.stability import active_coordinates, jacobian
 
 from helpers import random_valid_setup
@@ -115,3 +118,28 @@ def test_only_large_erf_gradient_descent_has_the_compiled_jacobian():
     assert not hasattr(rhs_function(random_valid_setup(rng, 4, 4, 1)), "jacobian")
     assert not hasattr(rhs_function(random_valid_setup(rng, 5, 2, 1, activation="relu")), "jacobian")
     assert not hasattr(rhs_function(replace(large, algorithm="ngd", damping=0.1)), "jacobian")
+
+
+@pytest.mark.parametrize("K, M, wide", [(4, 4, False), (2, 6, False), (4, 5, True), (2, 7, True), (5, 1, True)])
+def test_erf_networks_of_more_than_eight_fields_or_five_units_take_the_wide_entries(K, M, wide):
+    assert entries.wide(ERF, K, M) is wide
+    assert entries.ode_entry(ERF, GD, K, M) is (entries.ode_erf_wide_gd if wide else entries.ode_erf_gd)
+    assert not entries.wide(RELU, K, M) and not entries.wide(LINEAR, K, M)
+
+
+@pytest.mark.parametrize("K, M", [(2, 7), (3, 6)])
+def test_the_small_entries_scalar_i4_sum_is_the_wide_entries_vectorised_one(K, M):
+    """Networks of K + M > 8 fields take the wide entries (erf.i4_contract's vectorised arcsines);
+    the small entries compile only the scalar sum (erf.i4_contract_scalar), which serves any size.
+    Both sum the same ~(K+M)^2 / 2 terms per pair of units in the same order, each arcsine within
+    2 ulp of the C library's: with terms of order one, the right-hand sides agree to ~1e-14."""
+    setup = random_valid_setup(np.random.default_rng(K + M), K, M, 2)
+    y, model, start = initial_state(setup), model_arguments(setup), np.zeros(1)
+    control = (1.0, 1.0, np.inf, 0, False)
+    small = entries.ode_erf_gd(y, 0.0, -1.0, start, model, _TABLEAU, control)[8]
+    vectorised = entries.ode_erf_wide_gd(y, 0.0, -1.0, start, model, _TABLEAU, control)[8]
+    assert np.allclose(small, vectorised, rtol=1e-12, atol=1e-13)
+    C, A = _contraction_inputs(setup)
+    for a in range(K):
+        assert np.isclose(erf.i4_contract_scalar(C, a, 0, A[a], A[0]), erf.i4_contract(C, a, 0, A[a], A[0]),
+                          rtol=1e-12, atol=1e-14)
