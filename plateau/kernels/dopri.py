@@ -52,6 +52,16 @@ def _rms(x):
 
 
 @jit
+def _ratio(x, scale):
+    """x / scale elementwise (n,): loops rather than array expressions, here and below (each
+    array expression is a loop kernel of its own for Numba to compile)."""
+    out = np.empty(x.size)
+    for i in range(x.size):
+        out[i] = x[i] / scale[i]
+    return out
+
+
+@jit
 def _is_bad(y, max_abs):
     for v in y:
         if not np.isfinite(v) or abs(v) > max_abs:
@@ -81,7 +91,7 @@ def integrate(act, algo, y0, t0, h0, t_out, model, tab, control):
     y = y0.copy()
     f = rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
     n_rhs = 1
-    idx = 0
+    idx = np.intp(0)   # not the constant 0: _set_row would compile again for Literal[int](0)
     while idx < t_out.size and t_out[idx] <= t:
         _set_row(Y, idx, y)
         idx += 1
@@ -94,15 +104,22 @@ def integrate(act, algo, y0, t0, h0, t_out, model, tab, control):
         h_proposed = h0
     else:
         # Initial step as in Hairer, Norsett & Wanner (and SciPy's select_initial_step).
-        scale = atol + rtol * np.abs(y)
-        d0 = _rms(y / scale)
-        d1 = _rms(f / scale)
+        scale = np.empty(n)
+        for i in range(n):
+            scale[i] = atol + rtol * abs(y[i])
+        d0 = _rms(_ratio(y, scale))
+        d1 = _rms(_ratio(f, scale))
         h_first = 1e-6 if (d0 < 1e-5 or d1 < 1e-5) else 0.01 * d0 / d1
         if not (h_first > 0.0 and h_first < np.inf):   # extreme states: d0 / d1 is 0, inf or NaN
             h_first = 1e-6
-        f1 = rhs_any(y + h_first * f, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
+        y1 = np.empty(n)
+        for i in range(n):
+            y1[i] = y[i] + h_first * f[i]
+        f1 = rhs_any(y1, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
         n_rhs += 1
-        d2 = _rms((f1 - f) / scale) / h_first
+        for i in range(n):
+            f1[i] -= f[i]
+        d2 = _rms(_ratio(f1, scale)) / h_first
         if d1 <= 1e-15 and d2 <= 1e-15:
             h1 = max(1e-6, h_first * 1e-3)
         elif max(d1, d2) > 0.0:
@@ -127,7 +144,8 @@ def integrate(act, algo, y0, t0, h0, t_out, model, tab, control):
             status = STEP_UNDERFLOW
             break
 
-        _set_row(k, 0, f)
+        for j in range(n):   # (_set_row(k, 0, f) would compile again, for Literal[int](0))
+            k[0, j] = f[j]
         for s in range(1, n_stages):
             _set_row(k, s, rhs_any(_advance(y, h, k, A[s], s), T, V, K, M, act, eta, eta_w, sigma, algo, damping))
         y_new = _advance(y, h, k, B, n_stages)
@@ -178,7 +196,7 @@ def _set_row(X, i, v):
 
 @jit
 def _advance(y, h, k, weights, count):
-    """y + h sum_{j < count} weights_j k_j, (n,); loops rather than array expressions (less to compile)."""
+    """y + h sum_{j < count} weights_j k_j, (n,)."""
     out = np.empty(y.size)
     for i in range(y.size):
         dy = 0.0
@@ -210,5 +228,7 @@ def _dense(y, k, P, h, x):
         for m in range(P.shape[1]):
             power *= x
             weight += P[j, m] * power
-        out += (h * weight) * k[j]
+        step = h * weight
+        for i in range(out.size):
+            out[i] += step * k[j, i]
     return out
