@@ -86,7 +86,10 @@ def integrate(act, algo, y0, t0, h0, t_out, model, tab, control):
     rtol, atol, max_abs, max_steps = control
     n = y0.size
     n_stages = B.size
-    Y = np.full((t_out.size, n), np.nan)
+    Y = np.empty((t_out.size, n))
+    for i in range(t_out.size):   # NaN (np.full of a shape would be one more kernel to compile)
+        for j in range(n):
+            Y[i, j] = np.nan
     t = t0
     y = y0.copy()
     f = rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
