@@ -63,14 +63,15 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith(("scipy.linalg", 
 
 def test_a_warm_ode_run_loads_only_its_own_kernels():
     """No SciPy linear algebra, no numba.np.arraymath (whose import imports SciPy), no
-    matplotlib, and no SGD or Fisher kernels: a warm erf ODE run loads its compiled code only."""
+    matplotlib, and no SGD, ReLU or linear kernels: a warm erf ODE run loads its compiled code only."""
     integrate(build_setup(K=2, M=2, eta=0.5), 1.0)      # the cache holds the erf kernels from here on
     env = _child_environment()
     done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env, check=True)
     assert "compiling" not in done.stderr
     loaded = json.loads(done.stdout)
     assert not [m for m in loaded if m.startswith(("scipy.linalg", "numba.np.arraymath", "matplotlib"))]
-    assert not {"plateau.kernels.sgd", "plateau.kernels.sgd_ngd"} & set(loaded)
+    assert not {"plateau.kernels.sgd", "plateau.kernels.sgd_ngd", "plateau.kernels.relu",
+                "plateau.kernels.linear"} & set(loaded)
 
 
 _HELP_PROBE = """

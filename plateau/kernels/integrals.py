@@ -25,7 +25,9 @@ from numba import types
 from numba.extending import overload
 
 from ._jit import COMPILED_ONLY, jit, jit_inline
-from . import erf, linear, relu
+from . import erf
+
+relu = linear = None   # imported by the first compile that may need them (_import_other_activations)
 
 ERF = 0
 RELU = 1
@@ -39,6 +41,13 @@ ACTIVATION_NAMES = {code: name for name, code in ACTIVATION_CODES.items()}
 #: A code of its own, so that a run of a small network compiles neither (they would double
 #: the first run's compile).
 WIDE = 4
+
+
+def _import_other_activations():
+    """Import the ReLU and linear kernels, at compile time (the overloads below call this): a run
+    that loads compiled code from the cache never needs their dispatchers (a few ms of start-up)."""
+    global relu, linear
+    from . import linear, relu  # noqa: F811
 
 
 def literal_code(act):
@@ -104,6 +113,7 @@ def _i4c(act, C, a, b, x, y):
 
 @overload(_i2, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i2(act, C, a, b):
+    _import_other_activations()
     code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, b: erf.i2(C, a, b)
@@ -123,6 +133,7 @@ def _ov_i2(act, C, a, b):
 
 @overload(_i3, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i3(act, C, a, b, c):
+    _import_other_activations()
     code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, b, c: erf.i3(C, a, b, c)
@@ -142,6 +153,7 @@ def _ov_i3(act, C, a, b, c):
 
 @overload(_i4, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i4(act, C, a, b, c, d):
+    _import_other_activations()
     code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, b, c, d: erf.i4(C, a, b, c, d)
@@ -161,6 +173,7 @@ def _ov_i4(act, C, a, b, c, d):
 
 @overload(_j2, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_j2(act, C, a, b):
+    _import_other_activations()
     code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, b: erf.j2(C, a, b)
@@ -180,6 +193,7 @@ def _ov_j2(act, C, a, b):
 
 @overload(_i3c, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i3c(act, C, a, x):
+    _import_other_activations()
     code = literal_code(act)
     if code == ERF:
         return lambda act, C, a, x: erf.i3_contract(C, a, x)
@@ -199,6 +213,7 @@ def _ov_i3c(act, C, a, x):
 
 @overload(_i4c, prefer_literal=True, jit_options=COMPILED_ONLY)
 def _ov_i4c(act, C, a, b, x, y):
+    _import_other_activations()
     code = literal_code(act)
     if code == ERF and not is_wide(act):   # the entries of small erf networks (entries.wide)
         return lambda act, C, a, b, x, y: erf.i4_contract_scalar(C, a, b, x, y)
