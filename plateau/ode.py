@@ -173,8 +173,8 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
 
     Between chunks Python runs, so Ctrl-C stops a long integration within a
     second (:mod:`plateau.interrupts`), and a progress bar can move.  The chunks
-    resume exactly where the last one stopped (state, time and proposed step), so
-    the result is that of one uninterrupted loop; whether the run has settled is
+    resume exactly where the last one stopped (state, its derivative, time and proposed
+    step), so the result, n_rhs included, is that of one uninterrupted loop; whether the run has settled is
     decided at the recorded times, so no result depends on the chunks.  Returns (Y (n_done, n),
     eps_g (n_done,), t_reached, status code, n_rhs, alpha at which the run settled on a stable
     fixed point or None).
@@ -186,6 +186,7 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
     model, tab = model_arguments(setup), _TABLEAU
     Y, eps = np.empty((len(grid), len(y0))), np.empty(len(grid))
     done, t, y, h, n_rhs, steps, budget = 0, 0.0, y0, -1.0, 0, 0, 100
+    f = np.empty(0)       # dy/dalpha at y: unknown at the start, then each chunk's own
     if fill_settled:
         settled, rhs, checked = SettledCheck(setup, rtol), rhs_function(setup), 1
     bar = progress_bar(len(grid), progress, unit="point", desc="ODE")
@@ -195,7 +196,7 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
                 begin = time.perf_counter()
                 Yc, n_done, t, code, n_c, y, h, n_steps, f, eps_c = run(
                     y, float(t), float(h), grid[done:], model, tab,
-                    (rtol, atol, threshold, min(budget, _MAX_STEPS - steps), True))
+                    (rtol, atol, threshold, min(budget, _MAX_STEPS - steps), True), f)
                 check_interrupt()
                 Y[done:done + n_done], eps[done:done + n_done] = Yc[:n_done], eps_c[:n_done]
                 done, n_rhs, steps = done + n_done, n_rhs + int(n_c), steps + int(n_steps)

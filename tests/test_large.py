@@ -136,8 +136,9 @@ def test_the_small_entries_scalar_i4_sum_is_the_wide_entries_vectorised_one(K, M
     setup = random_valid_setup(np.random.default_rng(K + M), K, M, 2)
     y, model, start = initial_state(setup), model_arguments(setup), np.zeros(1)
     control = (1.0, 1.0, np.inf, 0, False)
-    small = entries.ode_erf_gd(y, 0.0, -1.0, start, model, _TABLEAU, control)[8]
-    vectorised = entries.ode_erf_wide_gd(y, 0.0, -1.0, start, model, _TABLEAU, control)[8]
+    unknown = np.empty(0)
+    small = entries.ode_erf_gd(y, 0.0, -1.0, start, model, _TABLEAU, control, unknown)[8]
+    vectorised = entries.ode_erf_wide_gd(y, 0.0, -1.0, start, model, _TABLEAU, control, unknown)[8]
     assert np.allclose(small, vectorised, rtol=1e-12, atol=1e-13)
     C, A = _contraction_inputs(setup)
     for a in range(K):

@@ -227,3 +227,16 @@ def test_bad_trajectory_files_are_input_errors(tmp_path, text, words):
     path.write_text(text)
     with pytest.raises(InputError, match=words):
         Trajectory.from_csv(path)
+
+
+def test_the_chunks_of_a_run_give_the_result_and_the_count_of_one_loop(monkeypatch):
+    """The compiled loop runs in chunks of about CHUNK_SECONDS of wall time (so Ctrl-C works);
+    how many there are depends on the machine's speed, and nothing in the result may: every
+    recorded number and the count of right-hand sides are those of one uninterrupted loop."""
+    from plateau import build_setup, ode
+    setup = build_setup(K=3, M=3, sigma=0.1, seed=2)
+    whole = integrate(setup, 1e3)
+    monkeypatch.setattr(ode, "CHUNK_SECONDS", 1e-6)      # a chunk of ~10 steps at most
+    chunked = integrate(setup, 1e3)
+    assert np.array_equal(chunked.eps_g, whole.eps_g) and np.array_equal(chunked.Q, whole.Q)
+    assert chunked.n_rhs == whole.n_rhs

@@ -70,16 +70,18 @@ def _is_bad(y, max_abs):
 
 
 @jit_inline
-def integrate(act, algo, y0, t0, h0, t_out, model, tab, control):
+def integrate(act, algo, y0, t0, h0, t_out, model, tab, control, f0):
     """Integrate from (t0, y0) and record y at each t_out (sorted, >= t0).
 
     ``model`` is (T, V, K, M, eta, eta_w, sigma, damping), ``tab`` the tableau
     (A, B, C, E, P) and ``control`` (rtol, atol, max_abs, max_steps); ``act`` and
-    ``algo``: see the module docstring.
+    ``algo``: see the module docstring.  ``f0`` is dy/dalpha at y0 when known (the f
+    a run returned, to resume it), else an empty array.
 
     Returns (Y, n_recorded, t_reached, status, n_rhs, y, h_next, steps, f); Y has shape
-    (len(t_out), len(y0)) and rows past n_recorded are NaN; (t_reached, y, h_next)
-    resume the integration after status TOO_MANY_STEPS; f is dy/dalpha at y.
+    (len(t_out), len(y0)) and rows past n_recorded are NaN; (t_reached, y, h_next, f)
+    resume the integration after status TOO_MANY_STEPS exactly, and counting each
+    evaluation once; f is dy/dalpha at y.
     """
     T, V, K, M, eta, eta_w, sigma, damping = model
     A, B, C, E, P = tab
@@ -92,8 +94,12 @@ def integrate(act, algo, y0, t0, h0, t_out, model, tab, control):
             Y[i, j] = np.nan
     t = t0
     y = y0.copy()
-    f = rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
-    n_rhs = 1
+    if f0.size == n:   # resuming: dy/dalpha at y0 is known, and evaluating it again would be counted
+        f = f0.copy()
+        n_rhs = 0
+    else:
+        f = rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, damping)
+        n_rhs = 1
     idx = np.intp(0)   # not the constant 0: _set_row would compile again for Literal[int](0)
     while idx < t_out.size and t_out[idx] <= t:
         _set_row(Y, idx, y)

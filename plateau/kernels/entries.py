@@ -52,43 +52,51 @@ def _with_eps(act, result, model, with_eps):
 
 
 @jit_entry
-def ode_erf_gd(y0, t0, h0, t_out, model, tab, control):
-    return _with_eps(ERF, integrate(ERF, GD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
+def ode_erf_gd(y0, t0, h0, t_out, model, tab, control, f0):
+    return _with_eps(ERF, integrate(ERF, GD, y0, t0, h0, t_out, model, tab, control[:4], f0), model,
+                     control[4])
 
 
 @jit_entry
-def ode_relu_gd(y0, t0, h0, t_out, model, tab, control):
-    return _with_eps(RELU, integrate(RELU, GD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
+def ode_relu_gd(y0, t0, h0, t_out, model, tab, control, f0):
+    return _with_eps(RELU, integrate(RELU, GD, y0, t0, h0, t_out, model, tab, control[:4], f0), model,
+                     control[4])
 
 
 @jit_entry
-def ode_linear_gd(y0, t0, h0, t_out, model, tab, control):
-    return _with_eps(LINEAR, integrate(LINEAR, GD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
+def ode_linear_gd(y0, t0, h0, t_out, model, tab, control, f0):
+    return _with_eps(LINEAR, integrate(LINEAR, GD, y0, t0, h0, t_out, model, tab, control[:4], f0), model,
+                     control[4])
 
 
 @jit_entry
-def ode_erf_ngd(y0, t0, h0, t_out, model, tab, control):
-    return _with_eps(ERF, integrate(ERF, NGD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
+def ode_erf_ngd(y0, t0, h0, t_out, model, tab, control, f0):
+    return _with_eps(ERF, integrate(ERF, NGD, y0, t0, h0, t_out, model, tab, control[:4], f0), model,
+                     control[4])
 
 
 @jit_entry
-def ode_relu_ngd(y0, t0, h0, t_out, model, tab, control):
-    return _with_eps(RELU, integrate(RELU, NGD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
+def ode_relu_ngd(y0, t0, h0, t_out, model, tab, control, f0):
+    return _with_eps(RELU, integrate(RELU, NGD, y0, t0, h0, t_out, model, tab, control[:4], f0), model,
+                     control[4])
 
 
 @jit_entry
-def ode_linear_ngd(y0, t0, h0, t_out, model, tab, control):
-    return _with_eps(LINEAR, integrate(LINEAR, NGD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
+def ode_linear_ngd(y0, t0, h0, t_out, model, tab, control, f0):
+    return _with_eps(LINEAR, integrate(LINEAR, NGD, y0, t0, h0, t_out, model, tab, control[:4], f0), model,
+                     control[4])
 
 
 @jit_entry
-def ode_erf_wide_gd(y0, t0, h0, t_out, model, tab, control):
-    return _with_eps(ERF_WIDE, integrate(ERF_WIDE, GD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
+def ode_erf_wide_gd(y0, t0, h0, t_out, model, tab, control, f0):
+    return _with_eps(ERF_WIDE, integrate(ERF_WIDE, GD, y0, t0, h0, t_out, model, tab, control[:4], f0), model,
+                     control[4])
 
 
 @jit_entry
-def ode_erf_wide_ngd(y0, t0, h0, t_out, model, tab, control):
-    return _with_eps(ERF_WIDE, integrate(ERF_WIDE, NGD, y0, t0, h0, t_out, model, tab, control[:4]), model, control[4])
+def ode_erf_wide_ngd(y0, t0, h0, t_out, model, tab, control, f0):
+    return _with_eps(ERF_WIDE, integrate(ERF_WIDE, NGD, y0, t0, h0, t_out, model, tab, control[:4], f0), model,
+                     control[4])
 
 
 _ODE = {(ERF, GD): ode_erf_gd, (RELU, GD): ode_relu_gd, (LINEAR, GD): ode_linear_gd,
@@ -110,7 +118,7 @@ def wide(act, K, M):
 
 def ode_entry(act, algo, K, M):
     """The compiled integrator for activation code ``act``, algorithm code ``algo``, K student
-    and M teacher units: f(y0, t0, h0, t_out, model, tab, control) -> see
+    and M teacher units: f(y0, t0, h0, t_out, model, tab, control, f0) -> see
     plateau.kernels.dopri.integrate."""
     return _ODE[ERF_WIDE if wide(act, K, M) else act, algo]
 
@@ -123,10 +131,10 @@ def rhs_entry(act, algo, K, M):
     the fixed-point analysis and SciPy's solvers.
     """
     run = ode_entry(act, algo, K, M)
-    start = np.zeros(1)
+    start, unknown = np.zeros(1), np.empty(0)
 
     def rhs(y, model, tab):
-        return run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0, False))[8]
+        return run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0, False), unknown)[8]
     return rhs
 
 
@@ -134,10 +142,10 @@ def eps_entry(act, algo, K, M):
     """eps_g of one packed state for (act, algo, K, M): f(y, model, tab) -> float, by the
     integrator's entry run for no step (which records y at its start)."""
     run = ode_entry(act, algo, K, M)
-    start = np.zeros(1)
+    start, unknown = np.zeros(1), np.empty(0)
 
     def eps(y, model, tab):
-        return float(run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0, True))[9][0])
+        return float(run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0, True), unknown)[9][0])
     return eps
 
 
