@@ -61,15 +61,14 @@ def rhs_function(setup):
     the central-difference Jacobian of :func:`plateau.stability.jacobian` in one compiled call
     (:func:`plateau.kernels.rhs.erf_jacobian`), which that function then uses.
     """
-    act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
-    shape = act, algo, setup.K, setup.M
+    shape = entry_shape(setup)
     f, model = entries.rhs_entry(*shape), model_arguments(setup)   # once: f is the solvers' hot path
-    entries.announce_compile(entries.ode_entry(*shape), entries.ode_kind(*shape), act)
+    entries.announce_compile(entries.ode_entry(*shape), entries.ode_kind(*shape), shape[0])
     tab = _TABLEAU
 
     def rhs(y):
         return f(np.ascontiguousarray(y, dtype=float), model, tab)
-    if algo == GD and entries.pairs_vectorised(act, setup.K):
+    if shape[1] == GD and entries.pairs_vectorised(shape[0], setup.K):
         T, V, K, M, eta, eta_w, sigma, _ = model
 
         def jacobian(y, active, step):
@@ -98,9 +97,13 @@ def state_eps_g(setup, y):
 
 
 def _eps_function(setup):
-    act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
-    eps, model = entries.eps_entry(act, algo, setup.K, setup.M), model_arguments(setup)
+    eps, model = entries.eps_entry(*entry_shape(setup)), model_arguments(setup)
     return lambda y: eps(np.ascontiguousarray(y, dtype=float), model, _TABLEAU)
+
+
+def entry_shape(setup):
+    """(act, algo, K, M): what picks the setup's compiled ODE entry (plateau.kernels.entries)."""
+    return ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0], setup.K, setup.M
 
 
 def algorithm_arguments(setup):
@@ -180,9 +183,9 @@ def _integrate_in_chunks(setup, y0, grid, rtol, atol, threshold, progress, fill_
     fixed point or None).
     """
     import time
-    act, algo = ACTIVATION_CODES[setup.activation], algorithm_arguments(setup)[0]
-    run = entries.ode_entry(act, algo, setup.K, setup.M)
-    entries.announce_compile(run, entries.ode_kind(act, algo, setup.K, setup.M), act)
+    shape = entry_shape(setup)
+    run = entries.ode_entry(*shape)
+    entries.announce_compile(run, entries.ode_kind(*shape), shape[0])
     model, tab = model_arguments(setup), _TABLEAU
     Y, eps = np.empty((len(grid), len(y0))), np.empty(len(grid))
     done, t, y, h, n_rhs, steps, budget = 0, 0.0, y0, -1.0, 0, 0, 100

@@ -123,6 +123,19 @@ def ode_entry(act, algo, K, M):
     return _ODE[ERF_WIDE if wide(act, K, M) else act, algo]
 
 
+_START, _UNKNOWN = np.zeros(1), np.empty(0)
+
+
+def _no_step(act, algo, K, M):
+    """The integrator's entry run for no step: g(y, model, tab, with_eps, f0) -> its result, which
+    records y at alpha = 0 and, when f0 is empty, evaluates dy/dalpha there (else returns f0)."""
+    run = ode_entry(act, algo, K, M)
+
+    def at_start(y, model, tab, with_eps, f0):
+        return run(y, 0.0, -1.0, _START, model, tab, (1.0, 1.0, np.inf, 0, with_eps), f0)
+    return at_start
+
+
 def rhs_entry(act, algo, K, M):
     """The right-hand side for (act, algo, K, M): f(y, model, tab) -> dy/dalpha (n,).
 
@@ -130,22 +143,21 @@ def rhs_entry(act, algo, K, M):
     returns it), so one compiled entry point serves the integration, the Jacobians of
     the fixed-point analysis and SciPy's solvers.
     """
-    run = ode_entry(act, algo, K, M)
-    start, unknown = np.zeros(1), np.empty(0)
+    at_start = _no_step(act, algo, K, M)
 
     def rhs(y, model, tab):
-        return run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0, False), unknown)[8]
+        return at_start(y, model, tab, False, _UNKNOWN)[8]
     return rhs
 
 
 def eps_entry(act, algo, K, M):
     """eps_g of one packed state for (act, algo, K, M): f(y, model, tab) -> float, by the
-    integrator's entry run for no step (which records y at its start)."""
-    run = ode_entry(act, algo, K, M)
-    start, unknown = np.zeros(1), np.empty(0)
+    integrator's entry run for no step.  A stand-in derivative (zeros, returned unused) spares
+    the right-hand side there."""
+    at_start = _no_step(act, algo, K, M)
 
     def eps(y, model, tab):
-        return float(run(y, 0.0, -1.0, start, model, tab, (1.0, 1.0, np.inf, 0, True), unknown)[9][0])
+        return float(at_start(y, model, tab, True, np.zeros(y.size))[9][0])
     return eps
 
 
