@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import InputError
 from .kernels.integrals import ACTIVATION_CODES
-from .kernels.ngd import ALGORITHM_CODES, NGD, metric_ok
+from .kernels.flows import ALGORITHM_CODES, NGD
 
 
 def algorithm_code(setup):
@@ -91,6 +91,7 @@ def metric_problem(setup, Q, W):
     """None when the damped metric can be inverted at (Q, W); else a one-line reason."""
     if setup.algorithm != "ngd":
         return None
+    from .kernels.ngd import metric_ok   # NGD runs only: a GD run never loads the NGD kernels
     act = ACTIVATION_CODES[setup.activation]
     Q = np.ascontiguousarray(Q, dtype=float)
     W = np.ascontiguousarray(W, dtype=float)

@@ -16,7 +16,7 @@ from .choices import RTOL as DEFAULT_RTOL
 from .errors import InputError, choose
 from .kernels import dopri, entries, tableau
 from .kernels.integrals import ACTIVATION_CODES
-from .kernels.ngd import GD
+from .kernels.flows import GD
 from .kernels.rhs import erf_jacobian
 from .kernels.state import pack_state, unpack_rows
 from .interrupts import check as check_interrupt, deferred_interrupts
@@ -107,7 +107,7 @@ def entry_shape(setup):
 
 
 def algorithm_arguments(setup):
-    """(algo, damping) as the compiled kernels take them (plateau.kernels.ngd.rhs_any)."""
+    """(algo, damping) as the compiled kernels take them (plateau.kernels.flows.rhs_any)."""
     from .natural import algorithm_code
     return algorithm_code(setup)
 

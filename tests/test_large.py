@@ -15,7 +15,7 @@ from plateau import reference
 from plateau.kernels import entries, erf, erf_pairs
 from plateau.kernels.arcsin import HALF_UP_TO
 from plateau.kernels.integrals import ERF, LINEAR, RELU
-from plateau.kernels.ngd import GD
+from plateau.kernels.flows import GD
 from plateau.kernels.state import covariance
 from plateau.ode import _TABLEAU, initial_state, model_arguments, rhs_function
 from plateau.stability import active_coordinates, jacobian

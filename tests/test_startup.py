@@ -63,7 +63,8 @@ print(json.dumps(sorted(m for m in sys.modules if m.startswith(("scipy.linalg", 
 
 def test_a_warm_ode_run_loads_only_its_own_kernels():
     """No SciPy linear algebra, no numba.np.arraymath (whose import imports SciPy), no
-    matplotlib, and no SGD, ReLU or linear kernels: a warm erf ODE run loads its compiled code only."""
+    matplotlib, and no SGD, NGD, Fisher, ReLU or linear kernels: a warm erf GD ODE run loads its
+    compiled code only."""
     integrate(build_setup(K=2, M=2, eta=0.5), 1.0)      # the cache holds the erf kernels from here on
     env = _child_environment()
     done = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env, check=True)
@@ -71,7 +72,7 @@ def test_a_warm_ode_run_loads_only_its_own_kernels():
     loaded = json.loads(done.stdout)
     assert not [m for m in loaded if m.startswith(("scipy.linalg", "numba.np.arraymath", "matplotlib"))]
     assert not {"plateau.kernels.sgd", "plateau.kernels.sgd_ngd", "plateau.kernels.relu",
-                "plateau.kernels.linear"} & set(loaded)
+                "plateau.kernels.linear", "plateau.kernels.ngd", "plateau.kernels.fisher_blocks"} & set(loaded)
 
 
 _HELP_PROBE = """
@@ -155,3 +156,43 @@ def test_warm_up_rejects_an_unknown_activation():
     done = subprocess.run([sys.executable, "-m", "plateau", "warm-up", "--activation", "tanh"],
                           capture_output=True, text=True, env=env)
     assert done.returncode == 2 and done.stderr.startswith("Error:") and "tanh" in done.stderr
+
+
+_EXIT_PROBE = """
+import atexit, sys
+from plateau.cli import main
+marker = sys.argv.pop()
+atexit.register(lambda: open(marker, "w").write("atexit ran"))
+print("before the command", end="")    # unflushed: the end of the process must flush it
+main()
+"""
+
+
+@pytest.mark.parametrize("args, status", [(["ode", "--K", "1", "--M", "1", "--alpha-max", "5"], 0),
+                                          (["ode", "--K", "0", "--M", "1", "--alpha-max", "5"], 2)])
+def test_the_command_ends_its_process_as_an_exit_would(tmp_path, args, status):
+    """main() without arguments ends the process itself (end_process, no interpreter teardown):
+    the command's exit status, atexit handlers run, buffered output flushed, files complete."""
+    out, marker = tmp_path / "t.csv", tmp_path / "atexit"
+    done = subprocess.run([sys.executable, "-c", _EXIT_PROBE, *args, "--out", str(out), str(marker)],
+                          capture_output=True, text=True, env=_child_environment(), cwd=tmp_path)
+    assert done.returncode == status, done.stderr
+    assert marker.read_text() == "atexit ran"
+    assert done.stdout.startswith("before the command")
+    if status == 0:
+        assert "integrated to alpha = 5" in done.stdout
+        assert len(out.read_text().splitlines()) > 3
+    else:
+        assert done.stderr.startswith("Error:") and not out.exists()
+
+
+def test_the_command_leaves_a_process_with_another_thread_to_python(tmp_path):
+    """With another (non-daemon) thread still running, end_process exits the usual way: Python
+    joins the thread, whose work is not cut short."""
+    probe = ("import sys, threading, time\n"
+             "from plateau.cli.app import end_process\n"
+             "threading.Thread(target=lambda: (time.sleep(0.5), open(sys.argv[1], 'w').write('done'))).start()\n"
+             "end_process(3)\n")
+    marker = tmp_path / "thread"
+    done = subprocess.run([sys.executable, "-c", probe, str(marker)], env=_child_environment())
+    assert done.returncode == 3 and marker.read_text() == "done"

@@ -20,7 +20,7 @@ right-hand side is not finite (undefined) at an accepted state, e.g. a singular
 NGD metric at eps = 0.
 
 ``act`` (the activation code) and ``algo`` (the flow,
-:func:`plateau.kernels.ngd.rhs_any`: 0 gradient descent, 1 natural gradient
+:func:`plateau.kernels.flows.rhs_any`: 0 gradient descent, 1 natural gradient
 with damping eps) are compile-time constants: :func:`integrate` is compiled
 once per pair, and only that pair's Gaussian averages and flow are compiled
 into it.  Python calls it through the per-pair entry points of
@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from ._jit import jit, jit_inline
-from .ngd import rhs_any
+from .flows import rhs_any
 
 FINISHED = 0
 DIVERGED = 1

@@ -29,7 +29,7 @@ from .dopri import integrate
 from .erf import SCALAR_UP_TO
 from .erf_pairs import VECTOR_FROM_PAIRS
 from .integrals import ACTIVATION_NAMES, ERF, LINEAR, RELU, WIDE
-from .ngd import GD, NGD
+from .flows import GD, NGD
 from .rhs import generalisation_error_path
 
 ERF_WIDE = ERF | WIDE   # a module constant, so that compiled code sees a literal

@@ -41,20 +41,14 @@ side is NaN, which the integrator reports as a failure.
 import math
 
 import numpy as np
-from numba import types
-from numba.extending import overload
 
-from ._jit import COMPILED_ONLY, jit
+from ._jit import jit
 from .fisher_blocks import cholesky_solve, damped_cholesky, new_workspace, pair_averages, small_fisher
 from .integrals import i2, j2
 from .matrices import all_finite, matmul, matmul_t
-from .rhs import derivatives
-from .state import covariance, pack, unpack
+from .state import covariance
 from .sums import i3_sums, i4_sums
 
-GD = 0
-NGD = 1
-ALGORITHM_CODES = {"gd": GD, "ngd": NGD}
 _RANK_CUTOFF = 1e-13
 
 
@@ -147,41 +141,6 @@ def ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps):
     if trained:
         dW = eta_w * rhs[K * K:].copy().reshape((K, L))
     return dQ, dR, dW
-
-
-def _flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps):
-    raise NotImplementedError   # compiled only (overloaded below)
-
-
-@overload(_flow, prefer_literal=True, jit_options=COMPILED_ONLY)
-def _ov_flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps):
-    """GD or NGD derivatives; a literal ``algo`` compiles only its flow (see plateau.kernels.integrals)."""
-    code = algo.literal_value if isinstance(algo, types.IntegerLiteral) else None
-    if code == GD:
-        return lambda algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps: derivatives(
-            Q, R, W, T, V, act, eta, eta_w, sigma)
-    if code == NGD:
-        return lambda algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps: ngd_derivatives(
-            Q, R, W, T, V, act, eta, eta_w, sigma, eps)
-
-    def any_flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps):
-        if algo == NGD:
-            return ngd_derivatives(Q, R, W, T, V, act, eta, eta_w, sigma, eps)
-        return derivatives(Q, R, W, T, V, act, eta, eta_w, sigma)
-    return any_flow
-
-
-@jit
-def rhs_any(y, T, V, K, M, act, eta, eta_w, sigma, algo, eps):
-    """d y / d alpha of the GD (algo 0) or NGD (algo 1, damping eps) flow, packed state y (n,).
-
-    A non-finite state gives a NaN derivative without calling the averages (the ReLU
-    quadrature reads out of bounds on NaN fields)."""
-    if not all_finite(y):
-        return np.full(y.size, np.nan)
-    Q, R, W = unpack(y, K, M, V.shape[1])
-    dQ, dR, dW = _flow(algo, Q, R, W, T, V, act, eta, eta_w, sigma, eps)
-    return pack(dQ, dR, dW)
 
 
 @jit
