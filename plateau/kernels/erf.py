@@ -99,28 +99,44 @@ def i3_contract(C, a, x):
     return out
 
 
-@jit
+@jit_vector
 def i3_sums(C, A):
     """D (K, n), D[a] = i3_contract(C, a, A[a]) for every row of A (K, n), the same numbers.
 
     All rows at once: the products C z of the K rows are one loop over a inside the
-    loops over b and c (vectorised over the rows, each row's sum still in the order of c).
+    loops over b and c (vectorised over the rows, each row's sum still in the order of c),
+    two rows b of C per pass (one load of z for both, twice the independent sums).
     """
     K, n = A.shape
+    one_c = np.empty(n)              # 1 + C_cc, contiguous
+    for c in range(n):
+        one_c[c] = 1.0 + C[c, c]
     Z = np.empty((n, K))             # z of row a in column a
+    z_a = np.empty(n)
     for a in range(K):
-        s_a = 1.0 + C[a, a]
+        s_a = one_c[a]
+        for c in range(n):           # contiguous and branch-free: vectorised
+            z_a[c] = A[a, c] / math.sqrt(s_a * one_c[c] - C[a, c] * C[a, c])
         for c in range(n):
-            Z[c, a] = A[a, c] / math.sqrt(s_a * (1.0 + C[c, c]) - C[a, c] * C[a, c])
+            Z[c, a] = z_a[c]
     S = np.zeros((n, K))             # S[b, a] = (C z_a)_b
-    for b in range(n):
+    for b in range(0, n - 1, 2):
+        for c in range(n):
+            c_bc = C[b, c]
+            c_b1c = C[b + 1, c]
+            for a in range(K):
+                z = Z[c, a]
+                S[b, a] += c_bc * z
+                S[b + 1, a] += c_b1c * z
+    if n % 2:
+        b = n - 1
         for c in range(n):
             c_bc = C[b, c]
             for a in range(K):
                 S[b, a] += c_bc * Z[c, a]
     out = np.empty((K, n))
     for a in range(K):
-        s_a = 1.0 + C[a, a]
+        s_a = one_c[a]
         cz = 0.0
         for c in range(n):
             cz += C[a, c] * Z[c, a]

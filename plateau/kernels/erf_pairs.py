@@ -174,44 +174,82 @@ def accumulate(C, rows, total, only, alpha):
     or, if ``alpha`` (n,) is not empty, w = (2 - delta_cd) alpha_c alpha_d, the same for every
     pair (rows (6, n, pairs) suffice).  ``only`` (m,) int: if not empty, only the (c, d) with
     c or d among these units.
-    For each (c, d), two vector loops over the pairs: the arguments (and whether any is beyond
-    asin_half's range), then the sum; one loop with both would need more registers than the CPU has
-    (measured 20 % slower).  (One function, no helper for the block: the work arrays are its
-    own, so LLVM knows that they overlap nothing else.)
+    The blocks (c, d) and (c, d + 1) go together when both are summed: one vector loop over
+    the pairs computes both blocks' arguments (and whether any is beyond asin_half's range),
+    loading the factors of c once; a second adds both blocks' terms, (c, d)'s first, so each
+    pair's sum keeps the order of a loop over single blocks (the same numbers, ~7 % faster).
+    A block with an argument beyond asin_half's range (rare) is summed alone, with the full
+    arcsine.  Arguments and sums are separate loops: one loop with both would need more
+    registers than the CPU has (measured 20 % slower).  (One function, no helper for a block:
+    the work arrays are its own, so LLVM knows that they overlap nothing else.)
     """
     n = rows.shape[1]
     pairs = rows.shape[2]
+    weighted = alpha.size == 0
     arg = np.empty(pairs)
+    arg_next = np.empty(pairs)
     angle = np.empty(pairs)
     for c in range(n):
-        for d in range(c, n):
+        d = c
+        while d < n:
             if only.size and not _touches(only, c, d):
+                d += 1
                 continue
             half = 0.5 if d == c else 1.0
-            shared = 2.0 * half * alpha[c] * alpha[d] if alpha.size else 0.0
+            shared = 0.0 if weighted else 2.0 * half * alpha[c] * alpha[d]
             c_cd = C[c, d]
-            big = False
+            if d + 1 < n and (only.size == 0 or _touches(only, c, d + 1)):
+                e = d + 1                 # the next block, (c, e), never diagonal
+                shared_next = 0.0 if weighted else 2.0 * 1.0 * alpha[c] * alpha[e]
+                c_ce = C[c, e]
+                big = False
+                for i in range(pairs):
+                    g = rows[_G, c, i]
+                    f = rows[_F, c, i]
+                    h = rows[_H, c, i]
+                    x = fma(c_cd * g, rows[_N, d, i], fma(f, rows[_QN, d, i], h * rows[_PN, d, i]))
+                    x_next = fma(c_ce * g, rows[_N, e, i], fma(f, rows[_QN, e, i], h * rows[_PN, e, i]))
+                    arg[i] = x
+                    arg_next[i] = x_next
+                    big |= (abs(x) > HALF_UP_TO) | (abs(x_next) > HALF_UP_TO)
+                if not big:
+                    if weighted:
+                        for i in range(pairs):
+                            x_c = rows[_X, c, i]
+                            y_c = rows[_Y, c, i]
+                            weight = half * fma(x_c, rows[_Y, d, i], rows[_X, d, i] * y_c)
+                            weight_next = 1.0 * fma(x_c, rows[_Y, e, i], rows[_X, e, i] * y_c)
+                            total[i] = fma(weight_next, asin_half(arg_next[i]),
+                                           fma(weight, asin_half(arg[i]), total[i]))
+                    else:
+                        for i in range(pairs):
+                            total[i] = fma(shared_next, asin_half(arg_next[i]),
+                                           fma(shared, asin_half(arg[i]), total[i]))
+                    d += 2
+                    continue
+            big = False                   # the block (c, d) alone
             for i in range(pairs):
                 x = fma(c_cd * rows[_G, c, i], rows[_N, d, i],
                         fma(rows[_F, c, i], rows[_QN, d, i], rows[_H, c, i] * rows[_PN, d, i]))
                 arg[i] = x
                 big |= abs(x) > HALF_UP_TO
-            if big:                 # rare: the full arcsine for this block
+            if big:                       # rare: the full arcsine for this block
                 asin_into(arg, angle, pairs)
-            if big and alpha.size:
+            if big and not weighted:
                 for i in range(pairs):
                     total[i] = fma(shared, angle[i], total[i])
             elif big:
                 for i in range(pairs):
                     weight = half * fma(rows[_X, c, i], rows[_Y, d, i], rows[_X, d, i] * rows[_Y, c, i])
                     total[i] = fma(weight, angle[i], total[i])
-            elif alpha.size:
+            elif not weighted:
                 for i in range(pairs):
                     total[i] = fma(shared, asin_half(arg[i]), total[i])
             else:
                 for i in range(pairs):
                     weight = half * fma(rows[_X, c, i], rows[_Y, d, i], rows[_X, d, i] * rows[_Y, c, i])
                     total[i] = fma(weight, asin_half(arg[i]), total[i])
+            d += 1
 
 
 @jit_inline
