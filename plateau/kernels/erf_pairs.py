@@ -200,7 +200,7 @@ def accumulate(C, rows, total, only, alpha):
             c_cd = C[c, d]
             if d + 1 < n and (only.size == 0 or _touches(only, c, d + 1)):
                 e = d + 1                 # the next block, (c, e), never diagonal
-                shared_next = 0.0 if weighted else 2.0 * 1.0 * alpha[c] * alpha[e]
+                shared_next = 0.0 if weighted else 2.0 * alpha[c] * alpha[e]
                 c_ce = C[c, e]
                 big = False
                 for i in range(pairs):
@@ -218,7 +218,7 @@ def accumulate(C, rows, total, only, alpha):
                             x_c = rows[_X, c, i]
                             y_c = rows[_Y, c, i]
                             weight = half * fma(x_c, rows[_Y, d, i], rows[_X, d, i] * y_c)
-                            weight_next = 1.0 * fma(x_c, rows[_Y, e, i], rows[_X, e, i] * y_c)
+                            weight_next = fma(x_c, rows[_Y, e, i], rows[_X, e, i] * y_c)
                             total[i] = fma(weight_next, asin_half(arg_next[i]),
                                            fma(weight, asin_half(arg[i]), total[i]))
                     else:
