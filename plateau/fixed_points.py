@@ -7,7 +7,7 @@ largest are dropped, so that along the exact zero modes of a continuous family
 of fixed points (a line of traps, rotations of the unused output directions)
 the step is the minimum-norm one and the iteration lands on the family near
 its start instead of wandering along it.  The Jacobian is
-:func:`plateau.stability.jacobian` (central differences, step 1e-6 per
+:func:`plateau.linearise.jacobian` (central differences, step 1e-6 per
 coordinate), over the coordinates that move (W is left out when eta_w = 0).
 
 :func:`classify` reads the eigenvalues of that Jacobian at the fixed point:
@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .kernels.state import pack_state, unpack_state
 from .errors import InputError
+from .kernels.state import pack_state, unpack_state
+from .linearise import active_coordinates, jacobian
 
 #: |Re lambda| below this is an exact zero mode (see the module docstring).
 ZERO_TOL = 1e-8
@@ -77,13 +78,6 @@ class FixedPoint:
         return out
 
 
-def active_coordinates(setup):
-    """Indices of the packed state that move: all of Q, R, and W unless eta_w = 0."""
-    K, M, L = setup.K, setup.M, setup.L
-    n_q = K * (K + 1) // 2 + K * M
-    return np.arange(n_q + (K * L if setup.eta_w > 0 else 0))
-
-
 def polish(f, y, active, max_iter=1000):
     """Levenberg-Marquardt on f(y) = 0 over the coordinates ``active``; returns (y, max |f(y)|).
 
@@ -92,7 +86,6 @@ def polish(f, y, active, max_iter=1000):
     mu grows when a step fails to lower |f| and shrinks when it succeeds, which keeps the
     nearly singular slow directions of a plateau from throwing the point far away.
     """
-    from .stability import jacobian
     y = np.array(y, dtype=float)
     r = f(y)
     if not np.all(np.isfinite(r)):
@@ -136,7 +129,7 @@ def find_fixed_point(setup, y_start, describe=True):
         raise InputError(f"a state of K={setup.K}, M={setup.M}, L={setup.L} has "
                          f"{len(pack_state(setup.Q, setup.R, setup.W))} entries, got shape {y_start.shape}")
     f = rhs_function(setup)
-    active = active_coordinates(setup)
+    active = active_coordinates(setup.K, setup.M, setup.L, setup.eta_w > 0)
     y, residual = polish(f, y_start, active)
     point = FixedPoint(found=residual <= RESIDUAL_TOL, message="", y=y, residual=residual,
                        distance=float(np.linalg.norm(y - y_start)), active=active)
@@ -152,7 +145,6 @@ def find_fixed_point(setup, y_start, describe=True):
 
 def classify(point, f, setup):
     """Fill in eigenvalues, n_unstable, lambda_max, zero_modes, classification and message."""
-    from .stability import jacobian
     active = point.active
     values, vectors = np.linalg.eig(jacobian(f, point.y, active))
     point.eigenvalues, point.vectors = values, vectors

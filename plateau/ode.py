@@ -58,7 +58,7 @@ def rhs_function(setup):
     """f(y) -> dy/dalpha for this setup, on packed states (n,).
 
     For gradient descent on erf networks with K >= 5 it also has ``f.jacobian(y, active, step)``,
-    the central-difference Jacobian of :func:`plateau.stability.jacobian` in one compiled call
+    the central-difference Jacobian of :func:`plateau.linearise.jacobian` in one compiled call
     (:func:`plateau.kernels.rhs.erf_jacobian`), which that function then uses.
     """
     shape = entry_shape(setup)
@@ -226,7 +226,7 @@ class SettledCheck:
     """Has the run settled on a stable fixed point, to within the tolerance?
 
     Once |dy/dalpha| <= SETTLED_SPEED, the Jacobian there is computed (central
-    differences, :func:`plateau.stability.jacobian`, over the moving coordinates).
+    differences, :func:`plateau.linearise.jacobian`, over the moving coordinates).
     If every eigenvalue has real part below -UNSTABLE_TOL, the state is within
     |dy/dalpha| / min |Re lambda| of the fixed point and stays there; when that
     distance is below SETTLED_DISTANCE (times max(1, |y|)) the run has settled.
@@ -250,7 +250,7 @@ class SettledCheck:
         speed = float(np.max(np.abs(f)))
         if speed > self.SETTLED_SPEED:
             return False
-        from .stability import active_coordinates, jacobian
+        from .linearise import active_coordinates, jacobian
         setup = self.setup
         values = np.linalg.eigvals(jacobian(rhs_function(setup), y, active_coordinates(setup.K, setup.M, setup.L,
                                                                                       setup.eta_w > 0)))

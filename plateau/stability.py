@@ -44,6 +44,7 @@ import numpy as np
 from .kernels.state import pack_state, unpack_state
 from .ode import initial_state, integrate, rhs_function, state_eps_g
 from .errors import InputError
+from .linearise import active_coordinates, jacobian
 from .plateaus import PlateauCriteria, first_crossing
 
 # A fixed point is accepted when its residual |dy/dalpha| is below this.
@@ -205,26 +206,6 @@ def analyse(setup, criteria=PlateauCriteria(), settle_alpha=None):
 def _solve(flow, z0, alpha_end, **kwargs):
     from scipy.integrate import solve_ivp
     return solve_ivp(flow, (0.0, alpha_end), z0, method="RK45", rtol=1e-10, atol=1e-13, **kwargs)
-
-
-def active_coordinates(K, M, L, trained):
-    n_q = K * (K + 1) // 2 + K * M
-    return np.arange(n_q + (K * L if trained else 0))
-
-
-def jacobian(f, y, active, step=1e-6):
-    """Central-difference Jacobian of f at y over the coordinates ``active``: (n_a, n_a); by
-    ``f.jacobian`` (the same differences, compiled: large erf networks) when f has one."""
-    if hasattr(f, "jacobian"):
-        return f.jacobian(y, active, step)
-    jac = np.empty((len(active), len(active)))
-    for col, j in enumerate(active):
-        h = step * max(1.0, abs(y[j]))
-        up, down = y.copy(), y.copy()
-        up[j] += h
-        down[j] -= h
-        jac[:, col] = (f(up)[active] - f(down)[active]) / (2 * h)
-    return jac
 
 
 def _polish(f, z, K, M, L, trained):

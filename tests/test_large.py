@@ -18,7 +18,7 @@ from plateau.kernels.integrals import ERF, LINEAR, RELU
 from plateau.kernels.flows import GD
 from plateau.kernels.state import covariance
 from plateau.ode import _TABLEAU, initial_state, model_arguments, rhs_function
-from plateau.stability import active_coordinates, jacobian
+from plateau.linearise import active_coordinates, jacobian
 
 from helpers import random_valid_setup
 
@@ -95,7 +95,7 @@ def test_sixteen_units_rhs_equals_numpy_coding():
 @pytest.mark.parametrize("shape, eta_w, sigma",
                          [((5, 3, 2), 0.2, 0.1), ((7, 4, 1), 0.0, 0.0), ((16, 16, 1), 0.0, 0.0)])
 def test_compiled_jacobian_is_the_central_differences(shape, eta_w, sigma):
-    # stability.jacobian uses f.jacobian when the right-hand side has one (erf, GD, K >= 5): the
+    # linearise.jacobian uses f.jacobian when the right-hand side has one (erf, GD, K >= 5): the
     # same central differences, the I4 sums differenced term by term where they change.
     rng = np.random.default_rng(sum(shape))
     setup = random_valid_setup(rng, *shape, eta_w=eta_w, sigma=sigma)

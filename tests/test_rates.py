@@ -9,7 +9,7 @@ from plateau.builders import build_setup
 from plateau.ode import rhs_function
 from plateau.rates import learning_rates, pencil, perfect_state
 from plateau.rates.check import measured_rate, near_perfect, run_near_perfect
-from plateau.stability import active_coordinates, jacobian
+from plateau.linearise import active_coordinates, jacobian
 
 from helpers import run_cli
 

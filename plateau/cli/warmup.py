@@ -77,7 +77,7 @@ def _smallest_wide_K():
 def _warm_large(setup):
     """The entry of large erf networks and, for gradient descent, its compiled Jacobian."""
     from ..ode import initial_state, integrate, rhs_function
-    from ..stability import active_coordinates, jacobian
+    from ..linearise import active_coordinates, jacobian
     integrate(setup, 1.0, points=3)
     trained = setup.eta_w != 0.0
     jacobian(rhs_function(setup), initial_state(setup), active_coordinates(setup.K, setup.M, setup.L, trained))

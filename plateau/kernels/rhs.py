@@ -113,7 +113,7 @@ def erf_jacobian(y, T, V, K, M, eta, eta_w, sigma, active, step):
     """Central-difference Jacobian (n_a, n_a) of the gradient-descent flow of an erf network.
 
     Column j is (f(y + h e_j) - f(y - h e_j))[active] / (2 h), h = step max(1, |y_j|), over the
-    packed coordinates ``active`` (n_a,) int, the numbers of plateau.stability.jacobian up to
+    packed coordinates ``active`` (n_a,) int, the numbers of plateau.linearise.jacobian up to
     rounding.  The I4 sums, nearly all the cost of f, are differenced where they change
     (:func:`plateau.kernels.erf_pairs.i4_sums_change`): a coordinate of Q or R moves one entry
     of C (and its mirror), one of W a row of A = [-W W^T, W V^T] and a column of W W^T; the

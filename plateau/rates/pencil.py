@@ -12,7 +12,7 @@ so its Jacobian there is exactly
     J(eta) = eta A + eta^2 B + eta_w C         (A: F1, G1 rows; B: F2 rows; C: H1 rows).
 
 :func:`pencil` obtains A, B, C from three central-difference Jacobians of the
-compiled right-hand side (:func:`plateau.stability.jacobian`) at (eta, eta_w) =
+compiled right-hand side (:func:`plateau.linearise.jacobian`) at (eta, eta_w) =
 (1, 0), (2, 0) and (0, 1):  J(1,0) = A + B,  J(2,0) = 2A + 4B,  J(0,1) = C.
 With eta_w = r eta (r fixed by the setup; r = 0 freezes W) the eigenvalues are
 
@@ -110,7 +110,7 @@ def pencil(setup):
     from ..kernels.rhs import generalisation_error, rhs
     from ..kernels.state import unpack_state
     from ..ode import kernel_arguments
-    from ..stability import active_coordinates, jacobian
+    from ..linearise import active_coordinates, jacobian
     y = perfect_state(setup)
     T, V, K, M, act = kernel_arguments(setup)[:5]
     L = setup.L
