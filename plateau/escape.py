@@ -11,13 +11,18 @@ smallest while a is still small), the escape is predicted at
 
 with a* the amplitude at which a trajectory leaving y_fp along +-v (the sign the
 trajectory has) reaches the plateau's escape level (the same definition as the
-detector's, :func:`plateau.stability.escape_amplitude`).  Unlike the prediction
+detector's, :func:`escape_amplitude`).  Unlike the prediction
 from the start (:mod:`plateau.stability`, first order in the initial
 asymmetry), this one needs only the linearisation near the saddle: it holds
 while a(alpha_s) << a*; ``linear_ratio`` = a(alpha_s) / a* reports how well
 (below ~0.1 the nonlinear part of the growth to a* is already in a*).
 """
 import numpy as np
+
+from .errors import InputError
+from .kernels.state import unpack_state
+from .ode import integrate
+from .plateaus import first_crossing
 
 #: The amplitude is measured at the last plateau point where it is below this fraction of a*.
 LINEAR_FRACTION = 0.1
@@ -34,7 +39,6 @@ def predict_from_plateau(trajectory, states, point, plateau, slowest):
     plateau : Plateau                   its onset and escape_level
     slowest : int                       index of the plateau's slowest recorded state
     """
-    from .stability import escape_amplitude
     values, vectors, active = point.eigenvalues, point.vectors, point.active
     lam = float(values.real.max())
     # The unstable eigenspace: every eigenvalue at lambda_max (K >= 3 student units make it
@@ -92,3 +96,19 @@ def warnings(result, plateaus):
             out.append(f"the main plateau sits at another fixed point (eps_g {eps:.6g}), "
                        f"not the unspecialised one ({result.eps_g:.6g})")
     return out
+
+
+def escape_amplitude(setup, y_fp, direction, active, lam, threshold, eps=1e-7):
+    """a* = eps exp(lam tau), tau the time from y_fp + eps v until eps_g <= threshold."""
+    v = np.zeros_like(y_fp)
+    v[active] = direction / np.linalg.norm(direction)
+    try:
+        start = setup.with_student(*unpack_state(y_fp + eps * v, setup.K, setup.M, setup.L))
+    except InputError:  # +v leaves the PSD cone: the opposite direction is the physical one
+        start = setup.with_student(*unpack_state(y_fp - eps * v, setup.K, setup.M, setup.L))
+    horizon = 50.0 / lam
+    # No settled-run checks: a first crossing is sought, not the state after it.
+    traj = integrate(start, horizon, alphas=np.geomspace(1e-3, horizon, 4000), rtol=1e-10, atol=1e-14,
+                     fill_settled=False)
+    tau = first_crossing(traj.alpha[1:], np.maximum(traj.eps_g[1:], 1e-300), 0, threshold)
+    return None if tau is None else float(eps * np.exp(lam * tau))

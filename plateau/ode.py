@@ -166,7 +166,8 @@ def integrate(setup, alpha_max, alphas=None, points=DEFAULT_POINTS, method=METHO
                         "times hold its state)")
     else:
         from .scipy_methods import solve
-        Y, status, message, n_rhs = solve(setup, y0, grid, method, rtol, atol, divergence_threshold)
+        Y, status, message, n_rhs = solve(rhs_function(setup), y0, grid, method, rtol, atol, divergence_threshold,
+                                          lambda alpha: diverged_message(alpha, divergence_threshold, setup))
         eps = None
     return trajectory_from_states(setup, grid[:len(Y)], Y, status, message, eps, method=method, n_rhs=n_rhs)
 

@@ -6,17 +6,16 @@ cross-checks and for stiff problems (Radau, BDF, LSODA).
 """
 import numpy as np
 
-from .ode import diverged_message, rhs_function
 
-
-def solve(setup, y0, grid, method, rtol, atol, threshold):
-    """Integrate with ``scipy.integrate.solve_ivp(method=...)`` on the compiled right-hand side.
+def solve(f, y0, grid, method, rtol, atol, threshold, diverged_message):
+    """Integrate dy/dalpha = f(y) (y (n,) -> (n,), the compiled right-hand side of
+    :func:`plateau.ode.rhs_function`) with ``scipy.integrate.solve_ivp(method=...)``.
 
     Returns (Y (n_t, n) at the first n_t times of ``grid``, status, message, n_rhs), as
-    :func:`plateau.ode.integrate` reports them; a state past ``threshold`` ends the run.
+    :func:`plateau.ode.integrate` reports them; a state past ``threshold`` ends the run, with
+    the message ``diverged_message(alpha)``.
     """
     from scipy.integrate import solve_ivp  # imported here: it costs 0.5 s of start-up
-    f = rhs_function(setup)
 
     def blow_up(t, y):
         return threshold - np.max(np.abs(y)) if np.all(np.isfinite(y)) else -1.0
@@ -34,7 +33,7 @@ def solve(setup, y0, grid, method, rtol, atol, threshold):
     n_rhs = int(sol.nfev)
     if sol.status == 1 or len(Y) < len(sol.t):
         t_stop = sol.t_events[0][0] if len(sol.t_events[0]) else sol.t[len(Y) - 1]
-        return Y, "diverged", diverged_message(t_stop, threshold, setup), n_rhs
+        return Y, "diverged", diverged_message(t_stop), n_rhs
     if sol.status != 0:
         return Y, "failed", f"solve_ivp ({method}) failed: {sol.message}", n_rhs
     return Y, "finished", f"integrated to alpha = {grid[-1]:g}", n_rhs

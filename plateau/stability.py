@@ -43,9 +43,9 @@ import numpy as np
 
 from .kernels.state import pack_state, unpack_state
 from .ode import initial_state, integrate, rhs_function, state_eps_g
-from .errors import InputError
+from .escape import escape_amplitude
 from .linearise import active_coordinates, jacobian
-from .plateaus import PlateauCriteria, first_crossing
+from .plateaus import PlateauCriteria
 
 # A fixed point is accepted when its residual |dy/dalpha| is below this.
 _RESIDUAL_TOL = 1e-9
@@ -266,19 +266,3 @@ def _unstable_amplitude(f, reduced_flow, z0, u0, settle, vectors, unstable, acti
     left = np.linalg.inv(vectors)
     component = vectors[:, unstable] @ (left[unstable] @ w)
     return float(np.linalg.norm(component.real) * scale)
-
-
-def escape_amplitude(setup, y_fp, direction, active, lam, threshold, eps=1e-7):
-    """a* = eps exp(lam tau), tau the time from y_fp + eps v until eps_g <= threshold."""
-    v = np.zeros_like(y_fp)
-    v[active] = direction / np.linalg.norm(direction)
-    try:
-        start = setup.with_student(*unpack_state(y_fp + eps * v, setup.K, setup.M, setup.L))
-    except InputError:  # +v leaves the PSD cone: the opposite direction is the physical one
-        start = setup.with_student(*unpack_state(y_fp - eps * v, setup.K, setup.M, setup.L))
-    horizon = 50.0 / lam
-    # No settled-run checks: a first crossing is sought, not the state after it.
-    traj = integrate(start, horizon, alphas=np.geomspace(1e-3, horizon, 4000), rtol=1e-10, atol=1e-14,
-                     fill_settled=False)
-    tau = first_crossing(traj.alpha[1:], np.maximum(traj.eps_g[1:], 1e-300), 0, threshold)
-    return None if tau is None else float(eps * np.exp(lam * tau))

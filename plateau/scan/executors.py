@@ -167,6 +167,7 @@ class ProcessExecutor(_Closing):
         if cancel:
             # Points in flight are abandoned: stop their processes rather than wait for them.
             self._cancelled.set()
+            manager = getattr(self._pool, "_executor_manager_thread", None)   # gone after shutdown
             self._pool.shutdown(wait=False, cancel_futures=True)
             pids = self.worker_pids()
             workers = [process for process in multiprocessing.active_children() if process.pid in pids]
@@ -174,6 +175,10 @@ class ProcessExecutor(_Closing):
                 process.terminate()
             for process in workers:
                 process.join(timeout=5)
+            if manager is not None:
+                # It settles the abandoned points' futures (broken pool) once it sees the workers
+                # gone: wait for that, so that no future is left pending after close.
+                manager.join(timeout=5)
         else:
             self._pool.shutdown(wait=True)
         self._reports.close()
