@@ -16,6 +16,7 @@ from plateau import build_setup, integrate
 from plateau import ode as ode_module
 from plateau.ode import initial_state
 from plateau.cli.app import COMMAND_MODULES, cli
+from plateau.kernels import _jit
 from plateau.kernels.state import pack, pack_rows, pack_state, unpack, unpack_rows, unpack_state
 
 
@@ -93,19 +94,30 @@ def test_help_does_not_import_numba():
     assert done.stderr.strip() == "False"
 
 
-def test_after_warm_up_a_run_of_that_kind_compiles_nothing(tmp_path):
+def test_after_warm_up_a_run_of_that_kind_compiles_nothing(tmp_path, monkeypatch):
     """On an empty cache: warm-up compiles, caches only the entry points (the code compiled on the
     way into them has not had its module passes, plateau.kernels._jit), writes plateau's bytecode,
-    and a run then compiles nothing."""
+    with --prune deletes the caches of other plateau versions (and nothing else), and a run then
+    compiles nothing."""
     env = dict(_child_environment(), XDG_CACHE_HOME=str(tmp_path / "cache"))
     env.pop("NUMBA_CACHE_DIR", None)
     bytecode = importlib.util.cache_from_source(ode_module.__file__)
     if os.path.exists(bytecode):
         os.remove(bytecode)
+    home = tmp_path / "cache" / "plateau"
+    for name in ("numba-0123456789abcdef", "numba-fedcba9876543210", "numba-notahash", "notes"):
+        (home / name / "kernels").mkdir(parents=True)
+        (home / name / "kernels" / "a.nbc").write_bytes(b"x" * 1000)
     run = [sys.executable, "-m", "plateau"]
-    warm = subprocess.run(run + ["warm-up", "--activation", "linear", "--no-large"], capture_output=True,
-                          text=True, env=env)
+    warm = subprocess.run(run + ["warm-up", "--activation", "linear", "--no-large", "--prune"],
+                          capture_output=True, text=True, env=env)
     assert warm.returncode == 0 and "linear, gd: ode ready" in warm.stdout
+    assert "removed 2 kernel caches of other plateau versions" in warm.stdout
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", env["XDG_CACHE_HOME"])
+    current = _jit.cache_directory()                 # this version's, under the same cache home
+    assert sorted(home.iterdir()) == sorted([home / "numba-notahash", home / "notes", home / os.path.basename(current)])
+    assert os.path.dirname(current) == str(home)
     assert os.path.exists(bytecode)
     cached = [name for _, _, files in os.walk(tmp_path / "cache") for name in files if name.endswith(".nbi")]
     assert cached == ["entries.ode_linear_gd-" + cached[0].split("-", 1)[1]]

@@ -15,6 +15,7 @@ import time
 import click
 
 from ..choices import ACTIVATIONS
+from ..errors import InputError
 from .app import cli
 
 
@@ -26,10 +27,12 @@ from .app import cli
 @click.option("--large/--no-large", default=True, show_default=True,
               help="For erf, also the code of networks with K >= 5 student units or K + M > 8 units "
                    "(vectorised I4 sums, the compiled Jacobian of the fixed-point analysis).")
-def warm_up(activations, sgd, ngd, large):
+@click.option("--prune", is_flag=True,
+              help="Also delete the kernel caches of other plateau versions (earlier installs, edited "
+                   "kernels); another version still installed elsewhere would compile again.")
+def warm_up(activations, sgd, ngd, large, prune):
     """Compile or load the compiled kernels ahead of a run (e.g. when building a cluster image)."""
     from ..builders import build_setup
-    from ..errors import InputError
     from ..ode import integrate
     names = ACTIVATIONS if activations.strip() == "all" else [a.strip() for a in activations.split(",") if a.strip()]
     unknown = [a for a in names if a not in ACTIVATIONS]
@@ -55,6 +58,25 @@ def warm_up(activations, sgd, ngd, large):
                 click.echo(f"{name} with K >= {K}, {algorithm}: ode ready in {time.perf_counter() - begin:.1f} s")
     _write_bytecode()
     click.echo(f"kernels ready ({time.perf_counter() - total:.1f} s); later runs load them from the cache")
+    if prune:
+        _prune_stale_caches()
+
+
+def _prune_stale_caches():
+    """Delete the kernel caches of other plateau versions and say what that freed (what cannot be
+    deleted, e.g. for want of permission, is named on stderr; the warm-up has still succeeded)."""
+    import os
+    import shutil
+    from ..kernels._jit import stale_cache_directories
+    removed, freed = 0, 0
+    for path in stale_cache_directories():
+        size = sum(os.path.getsize(os.path.join(top, name)) for top, _, names in os.walk(path) for name in names)
+        shutil.rmtree(path, ignore_errors=True)
+        if os.path.exists(path):
+            click.echo(f"plateau: could not remove the old kernel cache {path}", err=True)
+        else:
+            removed, freed = removed + 1, freed + size
+    click.echo(f"removed {removed} kernel caches of other plateau versions ({freed / 1e6:.0f} MB)")
 
 
 def _write_bytecode():

@@ -65,6 +65,7 @@ import functools
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import types
 
@@ -92,6 +93,23 @@ def cache_directory():
 
 
 _SOURCE_HASH = _source_hash()
+_CACHE_NAME = re.compile(r"numba-[0-9a-f]{16}")
+
+
+def stale_cache_directories():
+    """The kernel caches of other plateau versions (earlier installs, edited kernels): the
+    numba-<hash> directories beside this version's, sorted; none when $NUMBA_CACHE_DIR chooses
+    the cache (its directory is the user's, not plateau's)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return []
+    current = cache_directory()
+    home = os.path.dirname(current)
+    try:
+        names = os.listdir(home)
+    except OSError:
+        return []
+    paths = (os.path.join(home, name) for name in sorted(names) if _CACHE_NAME.fullmatch(name))
+    return [path for path in paths if path != current and os.path.isdir(path) and not os.path.islink(path)]
 
 
 @contextlib.contextmanager
