@@ -20,6 +20,7 @@ from .kernels.flows import GD
 from .kernels.rhs import erf_jacobian
 from .kernels.state import pack_state, unpack_rows
 from .interrupts import check as check_interrupt, deferred_interrupts
+from .linearise import active_coordinates, jacobian
 from .progress import progress_bar
 from .trajectory import Trajectory
 
@@ -251,7 +252,6 @@ class SettledCheck:
         speed = float(np.max(np.abs(f)))
         if speed > self.SETTLED_SPEED:
             return False
-        from .linearise import active_coordinates, jacobian
         setup = self.setup
         values = np.linalg.eigvals(jacobian(rhs_function(setup), y, active_coordinates(setup.K, setup.M, setup.L,
                                                                                       setup.eta_w > 0)))
