@@ -134,11 +134,9 @@ def test_the_small_entries_scalar_i4_sum_is_the_wide_entries_vectorised_one(K, M
     Both sum the same ~(K+M)^2 / 2 terms per pair of units in the same order, each arcsine within
     2 ulp of the C library's: with terms of order one, the right-hand sides agree to ~1e-14."""
     setup = random_valid_setup(np.random.default_rng(K + M), K, M, 2)
-    y, model, start = initial_state(setup), model_arguments(setup), np.zeros(1)
-    control = (1.0, 1.0, np.inf, 0, False)
-    unknown = np.empty(0)
-    small = entries.ode_erf_gd(y, 0.0, -1.0, start, model, _TABLEAU, control, unknown)[8]
-    vectorised = entries.ode_erf_wide_gd(y, 0.0, -1.0, start, model, _TABLEAU, control, unknown)[8]
+    y, model = initial_state(setup), model_arguments(setup)
+    small = entries.rhs_of(entries.ode_erf_gd)(y, model, _TABLEAU)
+    vectorised = entries.rhs_of(entries.ode_erf_wide_gd)(y, model, _TABLEAU)
     assert np.allclose(small, vectorised, rtol=1e-12, atol=1e-13)
     C, A = _contraction_inputs(setup)
     for a in range(K):

@@ -126,11 +126,9 @@ def ode_entry(act, algo, K, M):
 _START, _UNKNOWN = np.zeros(1), np.empty(0)
 
 
-def _no_step(act, algo, K, M):
-    """The integrator's entry run for no step: g(y, model, tab, with_eps, f0) -> its result, which
-    records y at alpha = 0 and, when f0 is empty, evaluates dy/dalpha there (else returns f0)."""
-    run = ode_entry(act, algo, K, M)
-
+def _no_step(run):
+    """The integrator's entry ``run`` run for no step: g(y, model, tab, with_eps, f0) -> its result,
+    which records y at alpha = 0 and, when f0 is empty, evaluates dy/dalpha there (else returns f0)."""
     def at_start(y, model, tab, with_eps, f0):
         return run(y, 0.0, -1.0, _START, model, tab, (1.0, 1.0, np.inf, 0, with_eps), f0)
     return at_start
@@ -143,7 +141,13 @@ def rhs_entry(act, algo, K, M):
     returns it), so one compiled entry point serves the integration, the Jacobians of
     the fixed-point analysis and SciPy's solvers.
     """
-    at_start = _no_step(act, algo, K, M)
+    return rhs_of(ode_entry(act, algo, K, M))
+
+
+def rhs_of(run):
+    """The right-hand side f(y, model, tab) -> dy/dalpha (n,) that the integrator's entry ``run``
+    (one of ``ode_*`` above) computes."""
+    at_start = _no_step(run)
 
     def rhs(y, model, tab):
         return at_start(y, model, tab, False, _UNKNOWN)[8]
@@ -154,7 +158,7 @@ def eps_entry(act, algo, K, M):
     """eps_g of one packed state for (act, algo, K, M): f(y, model, tab) -> float, by the
     integrator's entry run for no step.  A stand-in derivative (zeros, returned unused) spares
     the right-hand side there."""
-    at_start = _no_step(act, algo, K, M)
+    at_start = _no_step(ode_entry(act, algo, K, M))
 
     def eps(y, model, tab):
         return float(at_start(y, model, tab, True, np.zeros(y.size))[9][0])
